@@ -1,0 +1,5 @@
+"""``python -m policy_platform``."""
+
+from policy_platform.cli.main import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""Private helpers (no public API): YAML loading with lazy positions, atomic writes."""

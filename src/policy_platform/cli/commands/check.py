@@ -1,0 +1,16 @@
+"""`policy-platform check` (being written: foundation issue)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "check"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def run(args: argparse.Namespace) -> int:
+    del args
+    return 0

@@ -1,0 +1,16 @@
+"""`policy-platform render` (being written: foundation issue)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "render"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def run(args: argparse.Namespace) -> int:
+    del args
+    return 0

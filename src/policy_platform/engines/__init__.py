@@ -1,0 +1,1 @@
+"""Policy engines. Each engine satisfies :class:`policy_platform.engines.base.Engine`."""
