@@ -93,7 +93,7 @@ def split_stream(text: str) -> list[RawDocument]:
             buf = [" " * 3 + rest + "\n"] if rest.strip() and not rest.strip().startswith("#") else ["\n"]
             start = i
             continue
-        if stripped == "..." :
+        if stripped == "...":
             buf.append("\n")
             continue
         buf.append(line)
@@ -182,7 +182,7 @@ def load_stream(text: str, file: str, *, keep_empty: bool = False) -> list[Docum
     out: list[Document] = []
     for raw in split_stream(text):
         try:
-            data = yaml.load(raw.text, Loader=KubeLoader)  # noqa: S506 - KubeLoader is a safe loader
+            data = yaml.load(raw.text, Loader=KubeLoader)
         except yaml.YAMLError as exc:
             raise parse_error(exc, file, raw.start_line) from None
         if data is None and not keep_empty:
@@ -196,7 +196,7 @@ def iter_stream_tolerant(text: str, file: str) -> Iterator[Document | InputFileE
     index = 0
     for raw in split_stream(text):
         try:
-            data = yaml.load(raw.text, Loader=KubeLoader)  # noqa: S506
+            data = yaml.load(raw.text, Loader=KubeLoader)
         except yaml.YAMLError as exc:
             yield parse_error(exc, file, raw.start_line)
             continue
@@ -231,9 +231,7 @@ def load_single(path: str | Path, *, display: str | None = None, empty_ok: bool 
     docs = load_stream(read_text(path), name, keep_empty=True)
     docs = [d for d in docs if d.data is not None] or docs[:1]
     if len(docs) > 1:
-        raise InputFileError(
-            f"expected one YAML document, found {len(docs)}", file=name, line=docs[1].start_line + 1
-        )
+        raise InputFileError(f"expected one YAML document, found {len(docs)}", file=name, line=docs[1].start_line + 1)
     if not docs:
         if not empty_ok:
             raise InputFileError("file is empty", file=name)

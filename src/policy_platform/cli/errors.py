@@ -28,7 +28,7 @@ def run_guarded(func: Callable[[], int]) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never show a traceback
+    except Exception as exc:
         with tempfile.NamedTemporaryFile("w", prefix="policy-platform-crash-", suffix=".log", delete=False) as fh:
             traceback.print_exc(file=fh)
             log = fh.name

@@ -1,1 +1,1 @@
-"""render."""
+"""Rendering: values layering, Helm rendering and per-source policy rendering with provenance."""

@@ -1,0 +1,141 @@
+"""Values layering with Helm ``-f`` semantics, keeping which file each value came from.
+
+Maps merge recursively; lists and scalars replace; later layers win; ``null`` is kept (Helm then deletes the chart
+default, yq keeps a null), exactly as ``yq eval-all '. as $item ireduce ({}; . * $item)'`` and ``helm -f a -f b`` do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_platform._internal.yamlio import Document
+from policy_platform.errors import InputFileError, UsageError
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class LayeredValues:
+    """The merged values and, per path, the layer document that set it last."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    origins: dict[Path_, Document] = field(default_factory=dict)
+    layers: list[str] = field(default_factory=list)
+
+    def origin_of(self, path: Sequence[str | int]) -> tuple[Document, Path_] | None:
+        """The document that supplied ``path`` (or its closest set ancestor), and the path to locate in it."""
+        p = tuple(path)
+        while True:
+            doc = self.origins.get(p)
+            if doc is not None:
+                return doc, tuple(path)
+            if not p:
+                return None
+            p = p[:-1]
+
+
+def merge_into(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``overlay`` onto ``base`` in place (maps merge, everything else replaces) and return ``base``."""
+    for key, value in overlay.items():
+        current = base.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            merge_into(current, value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def _record(origins: dict[Path_, Document], value: Any, path: Path_, doc: Document) -> None:
+    origins[path] = doc
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _record(origins, v, (*path, k), doc)
+
+
+def layer(values: LayeredValues, doc: Document) -> None:
+    """Merge one values document onto ``values``, recording origins."""
+    if doc.data is None:
+        values.layers.append(doc.file)
+        return
+    if not isinstance(doc.data, dict):
+        raise InputFileError(
+            "a values file must hold a mapping at the top level", file=doc.file, line=doc.start_line + 1
+        )
+    _merge_tracked(values.data, doc.data, (), doc, values.origins)
+    values.layers.append(doc.file)
+
+
+def _merge_tracked(
+    base: dict[str, Any], overlay: dict[str, Any], path: Path_, doc: Document, origins: dict[Path_, Document]
+) -> None:
+    for key, value in overlay.items():
+        sub = (*path, key)
+        current = base.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            origins.setdefault(sub, doc)
+            _merge_tracked(current, value, sub, doc, origins)
+        else:
+            for stale in [p for p in origins if p[: len(sub)] == sub]:
+                del origins[stale]
+            base[key] = copy.deepcopy(value)
+            _record(origins, value, sub, doc)
+
+
+def parse_set(expressions: Sequence[str]) -> dict[str, Any]:
+    """Parse ``--set key.path=value`` expressions (Helm's typing: ints, booleans, null, ``{a,b}`` lists)."""
+    out: dict[str, Any] = {}
+    for expr in expressions:
+        for part in _split_unescaped(expr, ","):
+            if "=" not in part:
+                raise UsageError(f"--set {expr!r}: expected key=value")
+            key, _, raw = part.partition("=")
+            keys = [k.replace("\\.", ".") for k in _split_unescaped(key, ".")]
+            if not all(keys):
+                raise UsageError(f"--set {expr!r}: empty key segment")
+            node = out
+            for k in keys[:-1]:
+                nxt = node.get(k)
+                if not isinstance(nxt, dict):
+                    nxt = node[k] = {}
+                node = nxt
+            node[keys[-1]] = _typed(raw)
+    return out
+
+
+def _split_unescaped(text: str, sep: str) -> list[str]:
+    parts, buf, depth, i = [], "", 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            buf += ch + text[i + 1] if sep == "." else text[i + 1]
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append(buf)
+            buf = ""
+        else:
+            buf += ch
+        i += 1
+    parts.append(buf)
+    return parts
+
+
+def _typed(raw: str) -> Any:
+    if raw.startswith("{") and raw.endswith("}"):
+        inner = raw[1:-1]
+        return [_typed(x) for x in inner.split(",")] if inner else []
+    if raw in ("true", "false"):
+        return raw == "true"
+    if raw == "null":
+        return None
+    try:
+        return int(raw) if not (len(raw) > 1 and raw.startswith("0")) else raw
+    except ValueError:
+        return raw
