@@ -1,8 +1,8 @@
 """Render one policy source for one environment, with per-policy provenance.
 
 A source is a Helm chart (``chart:`` in the config, the source root when it holds ``Chart.yaml``, or the only chart
-under ``charts/``) or a plain folder of YAML policies, used as is. Chart values are layered: chart ``values.yaml`` (implicit)
-→ ``cd/values.yaml`` → ``cd/<env>/values.yaml`` (or ``cd/values.<env>.yaml``) → ``--set`` overrides.
+under ``charts/``) or a plain folder of YAML policies, used as is. Chart values are layered: chart ``values.yaml``
+(implicit) → ``cd/values.yaml`` → ``cd/<env>/values.yaml`` (or ``cd/values.<env>.yaml``) → ``--set`` overrides.
 """
 
 from __future__ import annotations

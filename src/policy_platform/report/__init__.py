@@ -1,1 +1,1 @@
-"""report."""
+"""Reporters: pure functions of a result that return text."""

@@ -1,0 +1,351 @@
+"""The library surface the CLI calls. Every function takes keyword arguments and returns values; none prints.
+
+* :func:`render` — render every policy source for one environment.
+* :func:`check` — the CI gate: lint values, build the app manifests, validate them against every source's policies,
+  detect deprecated APIs; returns a :class:`CheckReport` whose ``exit_code`` is the gate's verdict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policy_platform._internal.yamlio import Document, load_stream
+from policy_platform.config import PlatformConfig, load_config
+from policy_platform.engines.base import EngineContext, PolicyDocument
+from policy_platform.engines.runner import to_findings
+from policy_platform.errors import ConfigError, EnvironmentDetectionError
+from policy_platform.model.findings import (
+    Finding,
+    Location,
+    Origin,
+    ResourceRef,
+    ScanResult,
+    Severity,
+    Status,
+    exit_code,
+)
+from policy_platform.render.combine import combine
+from policy_platform.render.environments import Detection, detect
+from policy_platform.render.helm import render_chart
+from policy_platform.render.sources import (
+    RenderedPolicy,
+    RenderedSource,
+    chart_version,
+    find_chart,
+    layer_values,
+    render_source,
+)
+from policy_platform.render.values import LayeredValues, parse_set
+from policy_platform.sources import MaterializedSource, materialize_all
+
+__all__ = ["AppBuild", "CheckReport", "RenderResult", "check", "detect_environment", "render"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    config: PlatformConfig
+    environment: str
+    sources: tuple[RenderedSource, ...]
+    policies: tuple[RenderedPolicy, ...]
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AppBuild:
+    """The app manifests rendered for one environment, as one stream (``helm template`` layout)."""
+
+    release: str
+    chart: str
+    version: str
+    text: str
+    documents: tuple[Document, ...]
+    templates: Mapping[int, str]  # document index -> template path
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    config: PlatformConfig
+    detection: Detection
+    result: ScanResult
+    kubernetes_version: str = ""
+    sources: tuple[Mapping[str, str], ...] = ()
+    notices: tuple[str, ...] = ()
+    stages: Mapping[str, str] = field(default_factory=dict)
+    skipped: str = ""  # why the whole gate was skipped (unknown branch)
+    rendered: RenderResult | None = None
+    app: AppBuild | None = None
+    lint_values: Mapping[str, Any] | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.skipped:
+            return 0
+        return exit_code(self.result)
+
+
+def detect_environment(
+    *, config: PlatformConfig | str | Path, env: str | None = None, environ: Mapping[str, str] | None = None
+) -> Detection:
+    cfg = config if isinstance(config, PlatformConfig) else load_config(config)
+    return detect(cfg, os.environ if environ is None else environ, env)
+
+
+def render(
+    *,
+    config: PlatformConfig | str | Path,
+    env: str,
+    set_values: Sequence[str] = (),
+    materialized: Mapping[str, MaterializedSource] | None = None,
+) -> RenderResult:
+    """Render every policy source of ``config`` for ``env`` and combine them (prefixes, precedence, conflicts)."""
+    cfg = config if isinstance(config, PlatformConfig) else load_config(config)
+    cfg.environment(env)
+    roots = materialized if materialized is not None else materialize_all(cfg)
+    overrides = parse_set(set_values) if set_values else None
+    kube = cfg.kubernetes_version_for(env)
+    rendered = tuple(
+        render_source(spec, roots[spec.name].root, env, overrides=overrides, kube_version=kube)
+        for spec in cfg.policy_sources
+    )
+    combined = combine(cfg, rendered)
+    notices = [n for r in rendered for n in r.notices] + list(combined.notices)
+    return RenderResult(cfg, env, rendered, combined.policies, tuple(notices))
+
+
+def _app_root(cfg: PlatformConfig, roots: Mapping[str, MaterializedSource]) -> tuple[Path, str]:
+    app = cfg.app
+    assert app is not None
+    if app.source:
+        return roots[app.source].root, app.source
+    return (cfg.base_dir / (app.path or ".")).resolve(), app.path or "."
+
+
+def _ruleset_path(cfg: PlatformConfig, roots: Mapping[str, MaterializedSource], app_root: Path) -> Path | None:
+    app = cfg.app
+    if app is None or not app.ruleset:
+        return None
+    src, sep, rel = app.ruleset.partition(":")
+    if sep and src in roots:
+        return roots[src].root / rel
+    return app_root / app.ruleset
+
+
+def build_app(
+    cfg: PlatformConfig,
+    env: str,
+    roots: Mapping[str, MaterializedSource],
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    display_dir: str = "",
+) -> tuple[AppBuild, LayeredValues, list[str]]:
+    """Layer the app's values and render its chart into one manifest stream."""
+    app = cfg.app
+    if app is None:
+        raise ConfigError("no 'app' section: nothing to check", file=str(cfg.file))
+    root, label = _app_root(cfg, roots)
+    chart = find_chart(root, app.chart, what="app")
+    if chart is None:
+        raise ConfigError(f"app: no chart found under {root}", file=str(cfg.file))
+    lint_vals, notices = layer_values(
+        root, chart, app.values, env, overrides, display_root=label, include_chart_defaults=True
+    )
+    helm_vals, _ = layer_values(root, chart, app.values, env, overrides, display_root=label)
+    release = app.release or chart.name
+    rendered = render_chart(
+        chart,
+        helm_vals.data,
+        release=release,
+        namespace=app.namespace or "default",
+        kube_version=cfg.kubernetes_version_for(env),
+    )
+    chart_label = f"{label}/{chart.relative_to(root)}" if chart != root else label
+    display = f"{display_dir}/{release}.yaml" if display_dir else f"{release}.yaml"
+    parts: list[str] = []
+    starts: list[tuple[int, str]] = []
+    line = 0
+    for template, text in rendered.items():
+        if not text.strip():
+            continue
+        chunk = f"---\n# Source: {chart_label}/{template}\n{text.rstrip()}\n"
+        starts.append((line, f"{chart_label}/{template}"))
+        parts.append(chunk)
+        line += chunk.count("\n")
+    stream = "".join(parts)
+    docs = tuple(load_stream(stream, display))
+    templates: dict[int, str] = {}
+    for doc in docs:
+        owner = ""
+        for start, tpl in starts:
+            if start <= doc.start_line:
+                owner = tpl
+        templates[doc.index] = owner
+    build = AppBuild(
+        release=release,
+        chart=chart_label,
+        version=chart_version(chart),
+        text=stream,
+        documents=docs,
+        templates=templates,
+        values=lint_vals.data,
+    )
+    return build, lint_vals, notices
+
+
+SPECTRAL_STATUS = {
+    0: (Status.FAIL, Severity.HIGH),
+    1: (Status.WARN, Severity.MEDIUM),
+    2: (Status.WARN, Severity.LOW),
+    3: (Status.WARN, Severity.INFO),
+}
+
+
+def lint_app_values(
+    ruleset_file: Path, ruleset_label: str, values: LayeredValues, *, origin: Origin | None = None
+) -> tuple[list[Finding], list[str]]:
+    """Lint the layered values as one document; each finding names the file and line its value came from."""
+    from policy_platform.engines.spectral import lint_data, load_ruleset
+
+    ruleset = load_ruleset(ruleset_file)
+    notices = list(getattr(ruleset, "notices", ()))
+    findings: list[Finding] = []
+    for res in lint_data(ruleset, values.data, source="values"):
+        status, severity = SPECTRAL_STATUS.get(int(res.severity), (Status.WARN, Severity.LOW))
+        path = tuple(res.path)
+        found = values.origin_of(path)
+        if found is None:
+            location = Location(file=values.layers[0] if values.layers else "values", path=path, line=1)
+        else:
+            doc, p = found
+            pos = doc.locate(p)
+            location = Location(
+                file=doc.file, path=path, line=pos[0] if pos else doc.start_line + 1, column=pos[1] if pos else None
+            )
+        findings.append(
+            Finding(
+                engine="spectral",
+                policy=ruleset_label,
+                rule=res.code,
+                status=status,
+                severity=severity,
+                message=res.message,
+                resource=ResourceRef(kind="Values", name=location.file),
+                location=location,
+                origin=origin,
+                properties={"path": ".".join(str(p) for p in path)},
+            )
+        )
+    return findings, notices
+
+
+def check(
+    *,
+    config: PlatformConfig | str | Path,
+    env: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    set_values: Sequence[str] = (),
+    output_dir: str | Path | None = None,
+    unknown_branch: str | None = None,
+) -> CheckReport:
+    """Run the CI gate for one environment (see the module docstring)."""
+    cfg = config if isinstance(config, PlatformConfig) else load_config(config)
+    detection = detect(cfg, os.environ if environ is None else environ, env)
+    if not detection.environment:
+        policy = unknown_branch or cfg.check.unknown_branch
+        if detection.source and policy == "skip":
+            return CheckReport(cfg, detection, ScanResult(), skipped=detection.reason)
+        raise EnvironmentDetectionError(detection.reason, file=str(cfg.file))
+    envname = detection.environment
+    kube = cfg.kubernetes_version_for(envname)
+    roots = materialize_all(cfg)
+    overrides = parse_set(set_values) if set_values else None
+    display_dir = str(output_dir) if output_dir else ""
+    stages: dict[str, str] = {}
+    notices: list[str] = []
+    findings: list[Finding] = []
+
+    # (a) lint the app's layered values
+    app_build, lint_vals, app_notices = build_app(cfg, envname, roots, overrides, display_dir=display_dir)
+    notices += app_notices
+    app_root, _label = _app_root(cfg, roots)
+    ruleset_file = _ruleset_path(cfg, roots, app_root)
+    lint_blocked = False
+    if ruleset_file is not None:
+        label = cfg.app.ruleset if cfg.app else str(ruleset_file)
+        if cfg.app and cfg.app.source and ":" not in label:
+            label = f"{cfg.app.source}/{label}"
+        lint_findings, lint_notices = lint_app_values(ruleset_file, label, lint_vals)
+        findings += lint_findings
+        notices += lint_notices
+        lint_blocked = any(f.status is Status.FAIL for f in lint_findings)
+        stages["lint"] = "failed" if lint_blocked else "ok"
+    else:
+        stages["lint"] = "no ruleset configured"
+
+    rendered: RenderResult | None = None
+    if lint_blocked:
+        stages["validate"] = stages["deprecations"] = "skipped: values lint failed"
+    else:
+        # (b)+(c) render the policies and validate the app manifests against them
+        rendered = render(config=cfg, env=envname, set_values=(), materialized=roots)
+        notices += list(rendered.notices)
+        from policy_platform.engines.kyverno import KyvernoEngine
+
+        engine = KyvernoEngine()
+        loaded = engine.load([PolicyDocument(p.document, p.origin) for p in rendered.policies])
+        ctx = EngineContext(environment=envname, kubernetes_version=kube)
+        for doc in app_build.documents:
+            tpl = app_build.templates.get(doc.index, "")
+            findings += to_findings(
+                "kyverno",
+                engine.evaluate(loaded, doc, ctx),
+                doc,
+                audit_warn=cfg.check.audit_warn,
+                extra_properties={"template": tpl} if tpl else None,
+            )
+        stages["validate"] = "ok"
+        # (d) deprecated and removed APIs
+        from policy_platform.engines.deprecations import DeprecationsEngine, load_versions
+
+        dep_status = Status.FAIL if cfg.check.deprecated_apis == "fail" else Status.WARN
+        dep = DeprecationsEngine(load_versions(), targets={"k8s": kube}, deprecated_status=dep_status)
+        for doc in app_build.documents:
+            tpl = app_build.templates.get(doc.index, "")
+            findings += to_findings(
+                "deprecations",
+                dep.evaluate(doc),
+                doc,
+                audit_warn=False,
+                extra_properties={"template": tpl} if tpl else None,
+            )
+        stages["deprecations"] = "ok"
+
+    sources_info = []
+    for spec in cfg.sources:
+        version = ""
+        if rendered is not None:
+            version = next((r.version for r in rendered.sources if r.name == spec.name), "")
+        if cfg.app and spec.name == cfg.app.source:
+            version = app_build.version
+        sources_info.append({"name": spec.name, "type": spec.type, "version": version, "pin": roots[spec.name].pin})
+    result = ScanResult.build(
+        findings,
+        engines=("spectral", "kyverno", "deprecations"),
+        metadata={"environment": envname, "kubernetesVersion": kube},
+    )
+    return CheckReport(
+        config=cfg,
+        detection=detection,
+        result=result,
+        kubernetes_version=kube,
+        sources=tuple(sources_info),
+        notices=tuple(notices),
+        stages=stages,
+        rendered=rendered,
+        app=app_build,
+        lint_values=lint_vals.data,
+    )
