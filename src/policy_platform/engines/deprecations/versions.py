@@ -17,7 +17,8 @@ The file format is Pluto's ``versions.yaml`` (``deprecated-versions`` and ``targ
 :func:`load_versions` reads the packaged table and then each ``--additional-versions`` file in order. An entry in a
 later file with the same (version, kind) as an earlier one **replaces** it (Pluto refuses such duplicates; the issue
 asks for overrides); later ``target-versions`` replace earlier ones per component. Within one file a repeated
-(version, kind) is an error. Every problem raises :class:`~policy_platform.errors.PolicyLoadError` naming the file and line.
+(version, kind) is an error. Every problem raises :class:`~policy_platform.errors.PolicyLoadError` naming the
+file and line.
 """
 
 from __future__ import annotations
