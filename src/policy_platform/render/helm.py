@@ -20,7 +20,7 @@ from typing import Any
 
 from policy_platform.errors import RenderError
 
-_LOCATION = re.compile(r"\(([^()\s]+?\.(?:ya?ml|tpl|txt|json)):(\d+)(?::\d+)?\)")
+_LOCATION = re.compile(r"\(?([^\s()]+?\.(?:ya?ml|tpl|txt|json)):(\d+)")
 INSTALL_HINT = (
     "no Helm renderer available: install the SDK with `pip install helm-python-sdk==0.2.2` "
     "(Linux x86_64/aarch64, macOS arm64, Windows amd64) or put a `helm` (v3 or v4) binary on PATH"

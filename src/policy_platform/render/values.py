@@ -101,7 +101,7 @@ def parse_set(expressions: Sequence[str]) -> dict[str, Any]:
                 if not isinstance(nxt, dict):
                     nxt = node[k] = {}
                 node = nxt
-            node[keys[-1]] = _typed(raw)
+            node[keys[-1]] = _typed(raw.replace("\\,", ","))
     return out
 
 
@@ -110,7 +110,7 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
-            buf += ch + text[i + 1] if sep == "." else text[i + 1]
+            buf += ch + text[i + 1]
             i += 2
             continue
         if ch == "{":
