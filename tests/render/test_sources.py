@@ -157,8 +157,8 @@ def test_conflict_without_precedence_is_an_error(example: Path) -> None:
         api.render(config=example, env="dev")
     msg = str(exc.value)
     assert (
-        "ClusterPolicy/require-probes is defined by security-policy:charts/security-policy/templates/require-probes.yaml"
-        in msg
+        "ClusterPolicy/require-probes is defined by "
+        "security-policy:charts/security-policy/templates/require-probes.yaml" in msg
     )
     assert "and by kyverno-curated:require-probes.yaml" in msg
 
@@ -194,16 +194,3 @@ def test_chart_not_found(tmp_path: Path) -> None:
     (root / "charts/b/Chart.yaml").write_text("apiVersion: v2\nname: b\nversion: 1.0.0\n")
     with pytest.raises(ConfigError, match=r"several charts under charts/ \(a, b\)"):
         render_source(SourceSpec(name="repo", type="local", path="repo"), root, "dev")
-
-
-def test_unsupported_source_type(example: Path) -> None:
-    cfg_file = example / "platform.yaml"
-    cfg_file.write_text(
-        cfg_file.read_text().replace(
-            "  - name: kyverno-curated\n    type: local\n    path: kyverno-curated\n",
-            "  - name: kyverno-curated\n    type: git\n    url: https://git.example.com/curated.git\n",
-        )
-    )
-    cfg = load_config(cfg_file)
-    with pytest.raises(Exception, match="type 'git' is not supported yet|git"):
-        api.render(config=cfg, env="dev")
