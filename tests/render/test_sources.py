@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from policy_platform import api
-from policy_platform.config import load_config
 from policy_platform.config.model import SourceSpec
 from policy_platform.errors import ConfigError, InputFileError, RenderError
 from policy_platform.render.sources import render_source
