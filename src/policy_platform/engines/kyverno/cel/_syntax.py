@@ -1,0 +1,614 @@
+"""A small CEL tokenizer and parser, used to rewrite the optional syntax into plain CEL.
+
+The Rust CEL engine we use (``common-expression-language`` 0.10.0) evaluates optional *values*
+(``optional.of(x)``, ``optional.none()``, ``.orValue()``, ``.hasValue()``, ``.value()``, ``.or()``) but its parser
+rejects the optional *syntax*: ``obj.?field`` and ``obj[?key]``, and it lacks the ``optMap``/``optFlatMap`` macros.
+Kubernetes and Kyverno policies use these heavily (``object.spec.?initContainers.orValue([])``).
+
+:func:`rewrite_optional` parses an expression and, only when it uses that syntax, prints an equivalent plain-CEL
+expression. While rewriting, an optional produced by ``.?``/``[?`` is carried as a zero- or one-element *list*
+(``[]`` is ``optional.none()``, ``[x]`` is ``optional.of(x)``) so that no sub-expression is evaluated twice:
+
+=============================  ====================================================================
+CEL                            rewritten (``L`` = the list form of the receiver)
+=============================  ====================================================================
+``e.?f``                       ``[e].filter(v, has(v.f)).map(v, v.f)``
+``o.?f`` (``o`` optional)      ``L.filter(v, has(v.f)).map(v, v.f)``
+``e[?k]``                      ``[e].filter(v, <k present in v>).map(v, v[k])`` (map key or list index)
+``o.f`` / ``o[k]``             ``L.map(v, v.f)`` / ``L.map(v, v[k])`` (cel-go: a missing field is an error)
+``o.orValue(d)``               ``(L + [d])[0]``
+``o.hasValue()``               ``size(L) > 0``
+``o.optMap(x, e)``             ``L.map(x, e)``
+``e.orValue(d)`` (plain ``e``)  ``e`` (cel-go returns a non-optional receiver of ``orValue``/``or`` unchanged)
+anything else using ``o``      ``(size(L) > 0 ? optional.of(L[0]) : optional.none())``, a real optional
+=============================  ====================================================================
+
+Shapes that cannot be rewritten (optional list/map literal entries ``[?a]``, ``{?k: v}``, message construction,
+``has()`` over an optional chain) raise :class:`CelSyntaxError` with an "unsupported syntax" message.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+__all__ = ["CelSyntaxError", "rewrite_optional", "uses_optional_syntax"]
+
+
+class CelSyntaxError(ValueError):
+    """The expression could not be tokenized, parsed or rewritten; ``str()`` is one line."""
+
+
+# ---------------------------------------------------------------------------------------------------------- tokens
+
+_PUNCT2 = ("<=", ">=", "==", "!=", "&&", "||")
+_PUNCT1 = ".?[](){},:!-+*/%<>"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One lexical token: ``kind`` is ``ident``, ``int``, ``float``, ``string``, ``punct`` or ``eof``."""
+
+    kind: str
+    text: str
+    pos: int
+
+
+def _scan_string(src: str, i: int) -> int:
+    """Return the index just after the string literal starting at ``i`` (prefix letters included)."""
+    j = i
+    raw = False
+    while j < len(src) and src[j] in "rRbB":
+        if src[j] in "rR":
+            raw = True
+        j += 1
+    quote = src[j]
+    triple = src.startswith(quote * 3, j)
+    delim = quote * 3 if triple else quote
+    j += len(delim)
+    while j < len(src):
+        ch = src[j]
+        if ch == "\\" and not raw:
+            j += 2
+            continue
+        if src.startswith(delim, j):
+            return j + len(delim)
+        if ch == "\n" and not triple:
+            break
+        j += 1
+    raise CelSyntaxError(f"unterminated string literal at column {i + 1}")
+
+
+def tokenize(src: str) -> list[Token]:
+    """Split CEL source into tokens (comments and whitespace dropped)."""
+    out: list[Token] = []
+    i = 0
+    n = len(src)
+    while i < n:
+        ch = src[i]
+        if ch in " \t\r\n\f":
+            i += 1
+            continue
+        if src.startswith("//", i):
+            nl = src.find("\n", i)
+            i = n if nl < 0 else nl + 1
+            continue
+        # string literal, with optional r/b prefixes (at most two letters)
+        if ch in "'\"" or (
+            ch in "rRbB"
+            and (
+                (i + 1 < n and src[i + 1] in "'\"")
+                or (i + 2 < n and src[i + 1] in "rRbB" and src[i + 2] in "'\"" and src[i + 1].lower() != ch.lower())
+            )
+        ):
+            j = _scan_string(src, i)
+            out.append(Token("string", src[i:j], i))
+            i = j
+            continue
+        if ch.isalpha() or ch == "_":
+            j = i + 1
+            while j < n and (src[j].isalnum() or src[j] == "_"):
+                j += 1
+            out.append(Token("ident", src[i:j], i))
+            i = j
+            continue
+        if ch.isdigit() or (ch == "." and i + 1 < n and src[i + 1].isdigit()):
+            j = _scan_number(src, i)
+            text = src[i:j]
+            kind = "float" if any(c in text for c in ".eE") and not text.lower().startswith("0x") else "int"
+            out.append(Token(kind, text, i))
+            i = j
+            continue
+        two = src[i : i + 2]
+        if two in _PUNCT2:
+            out.append(Token("punct", two, i))
+            i += 2
+            continue
+        if ch in _PUNCT1:
+            out.append(Token("punct", ch, i))
+            i += 1
+            continue
+        raise CelSyntaxError(f"unexpected character {ch!r} at column {i + 1}")
+    out.append(Token("eof", "", n))
+    return out
+
+
+def _scan_number(src: str, i: int) -> int:
+    n = len(src)
+    if src.startswith(("0x", "0X"), i):
+        j = i + 2
+        while j < n and src[j] in "0123456789abcdefABCDEF":
+            j += 1
+        if j < n and src[j] in "uU":
+            j += 1
+        return j
+    j = i
+    while j < n and src[j].isdigit():
+        j += 1
+    is_float = False
+    if j < n and src[j] == "." and j + 1 < n and src[j + 1].isdigit():
+        is_float = True
+        j += 1
+        while j < n and src[j].isdigit():
+            j += 1
+    if j < n and src[j] in "eE":
+        k = j + 1
+        if k < n and src[k] in "+-":
+            k += 1
+        if k < n and src[k].isdigit():
+            is_float = True
+            j = k
+            while j < n and src[j].isdigit():
+                j += 1
+    if not is_float and j < n and src[j] in "uU":
+        j += 1
+    return j
+
+
+# ---------------------------------------------------------------------------------------------------------- AST
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A literal, kept as its source text (so escapes round-trip exactly)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    """An identifier, optionally with a leading ``.`` (root-scope)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    """``operand.field`` or, with ``optional``, ``operand.?field``."""
+
+    operand: Node
+    field: str
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """``operand[key]`` or, with ``optional``, ``operand[?key]``."""
+
+    operand: Node
+    key: Node
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A function call; ``target`` is set for the receiver-style form ``target.name(args)``."""
+
+    name: str
+    args: tuple[Node, ...]
+    target: Node | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    """``!x`` or ``-x``."""
+
+    op: str
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """A binary operator (``||``, ``&&``, relations, ``in``, arithmetic)."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Ternary:
+    """``cond ? a : b``."""
+
+    cond: Node
+    then: Node
+    other: Node
+
+
+@dataclass(frozen=True, slots=True)
+class ListLit:
+    """``[a, b]``."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MapLit:
+    """``{k: v, ...}``."""
+
+    entries: tuple[tuple[Node, Node], ...]
+
+
+Node = Literal | Ident | Select | Index | Call | Unary | Binary | Ternary | ListLit | MapLit
+
+_REL_OPS = ("<", "<=", ">", ">=", "==", "!=", "in")
+
+
+class _Parser:
+    """Recursive-descent parser following the CEL grammar (cel-spec ``CEL.g4``)."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.toks = tokenize(src)
+        self.i = 0
+
+    def peek(self, k: int = 0) -> Token:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def at(self, text: str) -> bool:
+        tok = self.peek()
+        return tok.kind in ("punct", "ident") and tok.text == text
+
+    def take(self) -> Token:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def expect(self, text: str) -> Token:
+        tok = self.peek()
+        if not self.at(text):
+            found = "end of expression" if tok.kind == "eof" else repr(tok.text)
+            raise CelSyntaxError(f"expected {text!r} at column {tok.pos + 1}, found {found}")
+        return self.take()
+
+    def parse(self) -> Node:
+        node = self.expr()
+        tok = self.peek()
+        if tok.kind != "eof":
+            raise CelSyntaxError(f"unexpected {tok.text!r} at column {tok.pos + 1}")
+        return node
+
+    def expr(self) -> Node:
+        cond = self.or_expr()
+        if self.at("?"):
+            self.take()
+            then = self.or_expr()
+            self.expect(":")
+            other = self.expr()
+            return Ternary(cond, then, other)
+        return cond
+
+    def or_expr(self) -> Node:
+        node = self.and_expr()
+        while self.at("||"):
+            self.take()
+            node = Binary("||", node, self.and_expr())
+        return node
+
+    def and_expr(self) -> Node:
+        node = self.relation()
+        while self.at("&&"):
+            self.take()
+            node = Binary("&&", node, self.relation())
+        return node
+
+    def relation(self) -> Node:
+        node = self.addition()
+        while self.peek().text in _REL_OPS and self.peek().kind in ("punct", "ident"):
+            op = self.take().text
+            node = Binary(op, node, self.addition())
+        return node
+
+    def addition(self) -> Node:
+        node = self.multiplication()
+        while self.peek().kind == "punct" and self.peek().text in ("+", "-"):
+            op = self.take().text
+            node = Binary(op, node, self.multiplication())
+        return node
+
+    def multiplication(self) -> Node:
+        node = self.unary()
+        while self.peek().kind == "punct" and self.peek().text in ("*", "/", "%"):
+            op = self.take().text
+            node = Binary(op, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.at("!") or self.at("-"):
+            op = self.take().text
+            return Unary(op, self.unary())
+        return self.member()
+
+    def member(self) -> Node:
+        node = self.primary()
+        while True:
+            if self.at("."):
+                self.take()
+                optional = False
+                if self.at("?"):
+                    self.take()
+                    optional = True
+                tok = self.take()
+                if tok.kind != "ident":
+                    raise CelSyntaxError(f"expected a field name at column {tok.pos + 1}")
+                if self.at("("):
+                    if optional:
+                        raise CelSyntaxError(f"unsupported syntax: optional method call '.?{tok.text}('")
+                    node = Call(tok.text, self.args(")"), target=node)
+                elif self.at("{"):
+                    raise CelSyntaxError("unsupported syntax: message construction")
+                else:
+                    node = Select(node, tok.text, optional)
+            elif self.at("["):
+                self.take()
+                optional = False
+                if self.at("?"):
+                    self.take()
+                    optional = True
+                key = self.expr()
+                self.expect("]")
+                node = Index(node, key, optional)
+            else:
+                return node
+
+    def args(self, close: str) -> tuple[Node, ...]:
+        self.take()  # the opening bracket
+        items: list[Node] = []
+        while not self.at(close):
+            if self.at("?"):
+                raise CelSyntaxError("unsupported syntax: optional list element '[?x]'")
+            items.append(self.expr())
+            if not self.at(","):
+                break
+            self.take()
+        self.expect(close)
+        return tuple(items)
+
+    def primary(self) -> Node:
+        tok = self.peek()
+        if tok.kind in ("int", "float", "string"):
+            self.take()
+            return Literal(tok.text)
+        if tok.kind == "ident":
+            self.take()
+            if tok.text in ("true", "false", "null"):
+                return Literal(tok.text)
+            if self.at("("):
+                return Call(tok.text, self.args(")"))
+            if self.at("{"):
+                raise CelSyntaxError("unsupported syntax: message construction")
+            return Ident(tok.text)
+        if self.at("."):
+            self.take()
+            name = self.take()
+            if name.kind != "ident":
+                raise CelSyntaxError(f"expected an identifier at column {name.pos + 1}")
+            if self.at("("):
+                return Call("." + name.text, self.args(")"))
+            return Ident("." + name.text)
+        if self.at("("):
+            self.take()
+            node = self.expr()
+            self.expect(")")
+            return node
+        if self.at("["):
+            return ListLit(self.args("]"))
+        if self.at("{"):
+            self.take()
+            entries: list[tuple[Node, Node]] = []
+            while not self.at("}"):
+                if self.at("?"):
+                    raise CelSyntaxError("unsupported syntax: optional map entry '{?k: v}'")
+                key = self.expr()
+                self.expect(":")
+                entries.append((key, self.expr()))
+                if not self.at(","):
+                    break
+                self.take()
+            self.expect("}")
+            return MapLit(tuple(entries))
+        found = "end of expression" if tok.kind == "eof" else repr(tok.text)
+        raise CelSyntaxError(f"unexpected {found} at column {tok.pos + 1}")
+
+
+def parse(src: str) -> Node:
+    """Parse CEL source into our small AST; raises :class:`CelSyntaxError`."""
+    return _Parser(src).parse()
+
+
+_OPT_METHODS = frozenset({"optMap", "optFlatMap", "orValue", "or"})
+
+
+def uses_optional_syntax(src: str) -> bool:
+    """Whether the source uses ``.?``, ``[?`` or the ``optMap``/``optFlatMap`` macros (cheap token scan)."""
+    toks = tokenize(src)
+    for a, b in itertools.pairwise(toks):
+        if a.kind == "punct" and a.text in (".", "[") and b.kind == "punct" and b.text == "?":
+            return True
+        if a.kind == "punct" and a.text == "." and b.kind == "ident" and b.text in _OPT_METHODS:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------------- printer
+
+# precedence levels: ternary 0, || 1, && 2, relations 3, + - 4, * / % 5, unary 6, member/primary 7
+_BIN_PREC = {"||": 1, "&&": 2, "+": 4, "-": 4, "*": 5, "/": 5, "%": 5} | dict.fromkeys(_REL_OPS, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class _Out:
+    """Rewritten text, its precedence level, and whether it is an optional in list form."""
+
+    text: str
+    prec: int
+    opt: bool = False
+
+
+def _wrap(out: _Out, need: int) -> str:
+    return out.text if out.prec >= need else f"({out.text})"
+
+
+class _Rewriter:
+    def __init__(self) -> None:
+        self.counter = 0
+
+    def fresh(self) -> str:
+        self.counter += 1
+        return f"__opt{self.counter}"
+
+    # conversions ---------------------------------------------------------------------------------------------
+    def real(self, out: _Out) -> _Out:
+        """A list-form optional as a real optional value; plain values unchanged."""
+        if not out.opt:
+            return out
+        lst = _wrap(out, 7)
+        return _Out(f"(size({out.text}) > 0 ? optional.of({lst}[0]) : optional.none())", 7)
+
+    def as_list(self, out: _Out) -> str:
+        """The list form of an optional (real optionals are converted at run time)."""
+        if out.opt:
+            return _wrap(out, 7)
+        target = _wrap(out, 7)
+        return f"({target}.hasValue() ? [{target}.value()] : [])"
+
+    # nodes ---------------------------------------------------------------------------------------------------
+    def rw(self, node: Node) -> _Out:
+        if isinstance(node, Literal):
+            return _Out(node.text, 7)
+        if isinstance(node, Ident):
+            return _Out(node.name, 7)
+        if isinstance(node, Select):
+            return self.select(node)
+        if isinstance(node, Index):
+            return self.index(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        if isinstance(node, Unary):
+            inner = self.real(self.rw(node.operand))
+            return _Out(f"{node.op}{_wrap(inner, 6)}", 6)
+        if isinstance(node, Binary):
+            prec = _BIN_PREC[node.op]
+            left = self.real(self.rw(node.left))
+            right = self.real(self.rw(node.right))
+            return _Out(f"{_wrap(left, prec)} {node.op} {_wrap(right, prec + 1)}", prec)
+        if isinstance(node, Ternary):
+            cond = self.real(self.rw(node.cond))
+            then = self.real(self.rw(node.then))
+            other = self.real(self.rw(node.other))
+            return _Out(f"{_wrap(cond, 1)} ? {_wrap(then, 1)} : {_wrap(other, 0)}", 0)
+        if isinstance(node, ListLit):
+            items = ", ".join(self.real(self.rw(item)).text for item in node.items)
+            return _Out(f"[{items}]", 7)
+        entries = ", ".join(
+            f"{self.real(self.rw(k)).text}: {self.real(self.rw(v)).text}" for k, v in node.entries
+        )
+        return _Out("{" + entries + "}", 7)
+
+    def select(self, node: Select) -> _Out:
+        base = self.rw(node.operand)
+        v = self.fresh()
+        if node.optional:
+            src = self.as_list(base) if base.opt else f"[{base.text}]"
+            return _Out(f"{src}.filter({v}, has({v}.{node.field})).map({v}, {v}.{node.field})", 7, opt=True)
+        if base.opt:
+            return _Out(f"{_wrap(base, 7)}.map({v}, {v}.{node.field})", 7, opt=True)
+        return _Out(f"{_wrap(base, 7)}.{node.field}", 7)
+
+    def index(self, node: Index) -> _Out:
+        base = self.rw(node.operand)
+        key = self.rw(node.key)
+        if key.opt:
+            raise CelSyntaxError("unsupported syntax: an optional value used as an index")
+        v = self.fresh()
+        if node.optional:
+            src = self.as_list(base) if base.opt else f"[{base.text}]"
+            k = key.text
+            if node.key.__class__ is Literal and k[:1] in "'\"rR":
+                present = f"{_wrap(key, 4)} in {v}"
+            else:
+                present = f"(type({v}) == list ? ({_wrap(key, 4)} >= 0 && {_wrap(key, 4)} < size({v})) : ({k}) in {v})"
+            return _Out(f"{src}.filter({v}, {present}).map({v}, {v}[{k}])", 7, opt=True)
+        if base.opt:
+            return _Out(f"{_wrap(base, 7)}.map({v}, {v}[{key.text}])", 7, opt=True)
+        return _Out(f"{_wrap(base, 7)}[{key.text}]", 7)
+
+    def call(self, node: Call) -> _Out:
+        if node.target is None:
+            if node.name == "has" and len(node.args) == 1:
+                arg = self.rw(node.args[0])
+                if arg.opt:
+                    raise CelSyntaxError("unsupported syntax: has() over an optional field selection")
+                return _Out(f"has({arg.text})", 7)
+            args = ", ".join(self.real(self.rw(a)).text for a in node.args)
+            return _Out(f"{node.name}({args})", 7)
+        target = self.rw(node.target)
+        name = node.name
+        if name in ("optMap", "optFlatMap"):
+            if len(node.args) != 2 or not isinstance(node.args[0], Ident):
+                raise CelSyntaxError(f"{name}() takes a variable name and an expression")
+            var = node.args[0].name
+            body = self.rw(node.args[1])
+            lst = self.as_list(target)
+            if name == "optMap":
+                return _Out(f"{lst}.map({var}, {self.real(body).text})", 7, opt=True)
+            inner = self.as_list(body)
+            flat = f"{lst}.map({var}, {inner})"
+            return _Out(f"(size({flat}) > 0 ? {flat}[0] : [])", 7, opt=True)
+        if not target.opt and name in ("orValue", "or") and len(node.args) == 1:
+            # cel-go plans orValue/or specially: a receiver that is not an optional is returned unchanged.
+            if _data_root(node.target) is not None:
+                return target
+            recv = _wrap(target, 7)
+            alt = self.real(self.rw(node.args[0])).text
+            return _Out(f"(type({recv}) == type(optional.none()) ? {recv}.{name}({alt}) : {recv})", 7)
+        if target.opt:
+            if name == "orValue" and len(node.args) == 1:
+                default = self.real(self.rw(node.args[0]))
+                return _Out(f"({_wrap(target, 7)} + [{default.text}])[0]", 7)
+            if name == "hasValue" and not node.args:
+                return _Out(f"size({target.text}) > 0", 3)
+            target = self.real(target)
+        args = ", ".join(self.real(self.rw(a)).text for a in node.args)
+        return _Out(f"{_wrap(target, 7)}.{name}({args})", 7)
+
+
+_DATA_ROOTS = frozenset({"object", "oldObject", "request", "namespaceObject", "params"})
+
+
+def _data_root(node: Node) -> str | None:
+    """The root identifier of a plain field path into decoded JSON data (which never holds optionals)."""
+    while isinstance(node, Select | Index) and not node.optional:
+        node = node.operand
+    if isinstance(node, Ident) and node.name in _DATA_ROOTS:
+        return node.name
+    return None
+
+
+def rewrite_optional(src: str) -> str:
+    """Return ``src`` unchanged when it has no optional syntax, else an equivalent plain-CEL expression."""
+    if not uses_optional_syntax(src):
+        return src
+    rewriter = _Rewriter()
+    out = rewriter.rw(parse(src))
+    return rewriter.real(out).text
