@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from policy_platform._internal.fs import atomic_write_text
 from policy_platform._internal.yamlio import dump, dump_all
+from policy_platform.model.findings import ScanResult
 from policy_platform.report import json as json_report
-from policy_platform.report import table
+from policy_platform.report import junit, markdown, policyreport, sarif, table
 
 if TYPE_CHECKING:
     from policy_platform.api import CheckReport, RenderResult
@@ -66,4 +67,30 @@ def write_check(report: CheckReport, out: Path) -> list[Path]:
     p = out / "check.txt"
     atomic_write_text(p, table.render_check(report))
     written.append(p)
+    for name, text in (
+        ("check.sarif", sarif.render(report.result)),
+        ("check.junit.xml", junit.render(report.result)),
+        ("check.md", markdown.render_check(report)),
+        ("policy-report.yaml", policy_reports(report)),
+    ):
+        atomic_write_text(out / name, text)
+        written.append(out / name)
+    for source in sorted({f.origin.source for f in report.result.findings if f.origin and f.origin.source}):
+        subset = ScanResult.build([f for f in report.result.findings if f.origin and f.origin.source == source])
+        p = out / f"policy-report-{source}.yaml"
+        atomic_write_text(p, policy_reports(report, subset, suffix=source))
+        written.append(p)
     return written
+
+
+def policy_reports(report: CheckReport, result: ScanResult | None = None, *, suffix: str = "") -> str:
+    """PolicyReports for the app's resources, annotated with the platform version and environment."""
+    app = report.app.release if report.app else report.config.name
+    annotations = {
+        "policy-platform.io/platform": f"{report.config.name}@{report.config.version}",
+        "policy-platform.io/environment": report.detection.environment,
+    }
+    if suffix:
+        annotations["policy-platform.io/source"] = suffix
+    name = f"{app}-{suffix}" if suffix else app
+    return policyreport.render(result or report.result, name=name, annotations=annotations)

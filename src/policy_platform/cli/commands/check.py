@@ -9,8 +9,8 @@ from pathlib import Path
 from policy_platform import api
 from policy_platform.cli.commands._common import add_config, add_set
 from policy_platform.report import json as json_report
-from policy_platform.report import table
-from policy_platform.report.artifacts import write_check
+from policy_platform.report import junit, markdown, sarif, table
+from policy_platform.report.artifacts import policy_reports, write_check
 
 HELP = "run the CI gate: lint values, build manifests, validate against every source, detect deprecated APIs"
 DESCRIPTION = """\
@@ -32,7 +32,13 @@ exit codes: 0 nothing blocks; 1 an Enforce-mode failure, an evaluation error, a 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_config(parser)
     parser.add_argument("-e", "--env", help="environment name (default: detected from CI variables)")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="stdout format (default: table)")
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=("table", "json", "sarif", "junit", "markdown", "policyreport"),
+        default="table",
+        help="stdout format (default: table); --output-dir writes every format",
+    )
     parser.add_argument("-o", "--output-dir", metavar="DIR", help="write every artifact and report into DIR")
     parser.add_argument("--show-passed", action="store_true", help="list passing and skipped results in the table")
     parser.add_argument(
@@ -53,8 +59,13 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.output_dir:
         write_check(report, Path(args.output_dir))
-    if args.format == "json":
-        sys.stdout.write(json_report.render_check(report))
-    else:
-        sys.stdout.write(table.render_check(report, show_passed=args.show_passed))
+    renderers = {
+        "json": lambda: json_report.render_check(report),
+        "sarif": lambda: sarif.render(report.result),
+        "junit": lambda: junit.render(report.result),
+        "markdown": lambda: markdown.render_check(report),
+        "policyreport": lambda: policy_reports(report),
+        "table": lambda: table.render_check(report, show_passed=args.show_passed),
+    }
+    sys.stdout.write(renderers[args.format]())
     return report.exit_code
