@@ -115,17 +115,22 @@ def detect(
     *,
     components: Sequence[str] | None = None,
     only_removed: bool = False,
+    all_matches: bool = False,
 ) -> Iterator[Detection]:
-    """Every deprecated or removed object in ``document`` (``only_removed``: removed ones only)."""
+    """Every deprecated or removed object in ``document`` of a selected component (``only_removed``: removed ones
+    only). ``all_matches`` yields every object that matches the table, whatever its status and component (the
+    ``deprecations`` command filters afterwards, to tell "nothing matched" from "all filtered away", as Pluto does)."""
     for obj, prefix in kube_objects(document.data):
         entry = table.match(obj["apiVersion"], obj["kind"])
-        if entry is None or (components is not None and entry.component not in components):
+        if entry is None:
             continue
         target = targets.get(entry.component)
-        if target is None:
-            continue
-        verdict = assess(entry, target)
-        if not (verdict.removed or (verdict.deprecated and not only_removed)):
+        verdict = assess(entry, target) if target is not None else Assessment(False, False, False)
+        if not all_matches and (
+            target is None
+            or (components is not None and entry.component not in components)
+            or not (verdict.removed or (verdict.deprecated and not only_removed))
+        ):
             continue
         path = (*prefix, "apiVersion")
         pos = document.locate(path)
@@ -139,11 +144,21 @@ def detect(
             column=column,
             doc_index=document.index,
             path=path,
-            target=target.text,
+            target=target.text if target is not None else "",
             deprecated=verdict.deprecated,
             removed=verdict.removed,
             replacement_available=verdict.replacement_available,
         )
+
+
+def keep(
+    detection: Detection, *, components: Sequence[str] | None = None, only_removed: bool = False
+) -> bool:
+    """Pluto's ``FilterOutput``: deprecated or removed (removed only with ``only_removed``) and of a selected
+    component."""
+    if components is not None and detection.entry.component not in components:
+        return False
+    return detection.removed or (detection.deprecated and not only_removed)
 
 
 def message(entry: VersionEntry, target: str, *, removed: bool, replacement_available: bool) -> str:
