@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from policy_platform.cli.commands import check, env, render
+from policy_platform.cli.commands import check, deprecations, env, render
 
 COMMANDS: dict[str, ModuleType] = {
     "check": check,
     "render": render,
     "env": env,
+    "deprecations": deprecations,
 }
