@@ -7,11 +7,34 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from policy_platform.cli.commands import check, deprecations, env, render
+from policy_platform.cli.commands import (
+    build,
+    check,
+    deprecations,
+    env,
+    keygen,
+    lock,
+    pull,
+    push,
+    render,
+    sign,
+    sources,
+    update,
+    verify,
+)
 
 COMMANDS: dict[str, ModuleType] = {
     "check": check,
     "render": render,
     "env": env,
     "deprecations": deprecations,
+    "build": build,
+    "keygen": keygen,
+    "lock": lock,
+    "pull": pull,
+    "push": push,
+    "sign": sign,
+    "sources": sources,
+    "update": update,
+    "verify": verify,
 }
