@@ -1,0 +1,306 @@
+"""The Kyverno-compatible validation engine: :class:`KyvernoEngine` (satisfies ``engines.base.Engine``).
+
+Per resource (Kyverno ``pkg/engine/engine.go:invokeRuleHandler``): for each policy whose kinds may match, for each rule:
+match/exclude (no match → no outcome), policy exceptions (→ skip), rule context (error → error), preconditions
+(unmet → skip), then one handler: assert, manifests, podSecurity, cel, else deny, pattern/anyPattern, foreach.
+Policies are compiled once by :meth:`KyvernoEngine.load` and indexed by kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_platform._internal.yamlio import Document
+from policy_platform.engines.base import EngineContext, PolicyDocument, RuleOutcome
+from policy_platform.engines.kyverno import actions
+from policy_platform.engines.kyverno.conditions import evaluate_conditions
+from policy_platform.engines.kyverno.context import inject, load_entries
+from policy_platform.engines.kyverno.exceptions import PolicyException, is_exception, load_exception
+from policy_platform.engines.kyverno.images import images_context
+from policy_platform.engines.kyverno.match import Request, rule_applies
+from policy_platform.engines.kyverno.policy import Policy, Rule, is_policy, load_policy
+from policy_platform.engines.kyverno.validation import EVAL_ERRORS, Level, Result, validate_level
+from policy_platform.engines.kyverno.values import Values, add_values
+from policy_platform.model.findings import Status
+
+OFFLINE = ("mutate", "generate", "verifyImages")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPolicies:
+    """Compiled policies and exceptions, with a kind index (policy positions per kind; wildcard policies apart)."""
+
+    policies: tuple[Policy, ...] = ()
+    exceptions: tuple[PolicyException, ...] = ()
+    by_kind: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    any_kind: tuple[int, ...] = ()
+
+    def candidates(self, kind: str) -> list[Policy]:
+        idx = sorted(set(self.by_kind.get(kind, ())) | set(self.any_kind))
+        return [self.policies[i] for i in idx]
+
+    @staticmethod
+    def build(policies: Sequence[Policy], exceptions: Sequence[PolicyException] = ()) -> LoadedPolicies:
+        by_kind: dict[str, list[int]] = {}
+        any_kind: list[int] = []
+        for i, pol in enumerate(policies):
+            kinds: set[str] = set()
+            wildcard = False
+            for rule in pol.rules:
+                if rule.kinds is None:
+                    wildcard = True
+                    break
+                kinds.update(rule.kinds)
+            if wildcard:
+                any_kind.append(i)
+            else:
+                for k in kinds:
+                    by_kind.setdefault(k, []).append(i)
+        return LoadedPolicies(
+            policies=tuple(policies),
+            exceptions=tuple(exceptions),
+            by_kind={k: tuple(v) for k, v in by_kind.items()},
+            any_kind=tuple(any_kind),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Run inputs the Kyverno CLI takes besides policies and resources."""
+
+    values: Values = field(default_factory=Values)
+    user_info: Mapping[str, Any] | None = None
+    default_namespace: str = "default"
+
+
+def with_default_namespace(resource: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """The resource with ``metadata.namespace`` set when missing (the Kyverno CLI does this for every resource)."""
+    meta = resource.get("metadata")
+    if not namespace or (isinstance(meta, dict) and meta.get("namespace")):
+        return resource
+    new_meta = dict(meta) if isinstance(meta, dict) else {}
+    new_meta["namespace"] = namespace
+    out = dict(resource)
+    out["metadata"] = new_meta
+    return out
+
+
+class KyvernoEngine:
+    """Kyverno 1.13 validation, offline."""
+
+    name = "kyverno"
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+
+    # --- loading --------------------------------------------------------------------------------------------------
+    def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
+        """Compile ClusterPolicy/Policy (and PolicyException) documents; other kinds are ignored."""
+        compiled: list[Policy] = []
+        exceptions: list[PolicyException] = []
+        for pd in policies:
+            doc = pd.document
+            data = doc.data
+            line = doc.start_line + 1
+            if is_policy(data):
+                compiled.append(load_policy(data, file=doc.file, line=line, origin=pd.origin))
+            elif is_exception(data):
+                exceptions.append(load_exception(data, file=doc.file, line=line))
+        return LoadedPolicies.build(compiled, exceptions)
+
+    # --- evaluation -----------------------------------------------------------------------------------------------
+    def evaluate(self, loaded: LoadedPolicies, document: Document, context: EngineContext) -> Iterator[RuleOutcome]:
+        del context
+        data = document.data
+        if not isinstance(data, dict):
+            return iter(())
+        return iter(self.evaluate_resource(loaded, data))
+
+    def evaluate_resource(self, loaded: LoadedPolicies, resource: dict[str, Any]) -> list[RuleOutcome]:
+        """Every rule outcome of every policy on one resource, in policy and rule order."""
+        opts = self.options
+        resource = with_default_namespace(resource, opts.default_namespace)
+        kind = str(resource.get("kind") or "")
+        policies = loaded.candidates(kind)
+        if not policies:
+            return []
+        meta = resource.get("metadata") or {}
+        name = str(meta.get("name") or "")
+        namespace = str(meta.get("namespace") or "")
+        ns_labels = opts.values.namespace_labels.get(namespace, {})
+        base: dict[str, Any] | None = None
+        out: list[RuleOutcome] = []
+        for policy in policies:
+            if policy.kind == "Policy" and namespace != policy.namespace:
+                continue
+            operation = opts.values.operation_for(policy.plain_name, name)
+            req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
+            applicable = [r for r in policy.rules if (r.kinds is None or kind in r.kinds) and rule_applies(r.data, req)]
+            if not applicable:
+                continue
+            if base is None:
+                base = self._base_context(resource, namespace)
+            ctx = add_values(base, opts.values.resources.get((policy.plain_name, name)))
+            if operation != "CREATE":
+                ctx = add_values(ctx, {"request.operation": operation})
+                if operation == "UPDATE":
+                    ctx = add_values(ctx, {"request.oldObject": resource})
+            action = actions.resolve(policy.spec, namespace, ns_labels)
+            props = {**policy.properties, "action": action}
+            for rule in applicable:
+                result = self._rule(loaded, policy, rule, ctx, resource, req)
+                if result is None:
+                    continue
+                status = result.status
+                if status is Status.FAIL and operation == "UPDATE" and action == "Enforce":
+                    validate = rule.data.get("validate") or {}
+                    if validate.get("allowExistingViolations", True) is not False:
+                        status = Status.SKIP
+                if status is Status.FAIL and not policy.scored:
+                    status = Status.WARN
+                out.append(
+                    RuleOutcome(
+                        policy=policy.name,
+                        rule=rule.name,
+                        status=status,
+                        message=result.message,
+                        path=result.path,
+                        severity=policy.severity,
+                        origin=policy.origin,
+                        properties=props,
+                    )
+                )
+                if policy.apply_one and status in (Status.PASS, Status.FAIL):
+                    break
+        return out
+
+    def _base_context(self, resource: dict[str, Any], namespace: str) -> dict[str, Any]:
+        ctx: dict[str, Any] = {"request": {"object": resource, "operation": "CREATE", "namespace": namespace}}
+        images = images_context(resource)
+        if images:
+            ctx["images"] = images
+        info = self.options.user_info
+        if info is not None:
+            user = dict(info.get("userInfo") or {})
+            ctx["request"]["userInfo"] = user
+            ctx["request"]["roles"] = list(info.get("roles") or [])
+            ctx["request"]["clusterRoles"] = list(info.get("clusterRoles") or [])
+            username = str(user.get("username") or "")
+            if username.startswith("system:serviceaccount:"):
+                parts = username.split(":")
+                if len(parts) >= 4:
+                    ctx["serviceAccountNamespace"] = parts[2]
+                    ctx["serviceAccountName"] = parts[3]
+        return add_values(ctx, self.options.values.global_values)
+
+    def _rule(
+        self,
+        loaded: LoadedPolicies,
+        policy: Policy,
+        rule: Rule,
+        ctx: dict[str, Any],
+        resource: dict[str, Any],
+        req: Request,
+    ) -> Result | None:
+        if rule.load_error:
+            return Result(Status.ERROR, rule.load_error)
+        for exc in loaded.exceptions:
+            if exc.covers(policy.name, rule.name) and exc.applies(req, ctx):
+                return Result(Status.SKIP, f"rule skipped due to policy exception {exc.name}")
+        if rule.handler in OFFLINE:
+            return Result(Status.SKIP, f"skip: {rule.handler} rules are not supported offline")
+        data = rule.data
+        rv = self.options.values.rules.get((policy.plain_name, rule.name))
+        if rv is None and rule.name.startswith("autogen-"):
+            base_name = rule.name.removeprefix("autogen-").removeprefix("cronjob-")
+            rv = self.options.values.rules.get((policy.plain_name, base_name))
+        if rv is not None:
+            ctx = inject(ctx, rv.values)
+        try:
+            ctx = load_entries(data.get("context"), ctx)
+        except EVAL_ERRORS as exc:
+            return Result(Status.ERROR, f"failed to load context: {exc}")
+        pre = data.get("preconditions")
+        if pre is not None:
+            try:
+                ok, _ = evaluate_conditions(pre, ctx)
+            except EVAL_ERRORS as exc:
+                return Result(Status.ERROR, f"failed to evaluate preconditions: {exc}")
+            if not ok:
+                return Result(Status.SKIP, "preconditions not met")
+        validate = data.get("validate") or {}
+        handler = rule.handler
+        if handler == "assert":
+            return Result(Status.ERROR, "validate.assert is not supported by policy-platform")
+        if handler == "manifests":
+            return Result(Status.SKIP, "skip: validate.manifests (signature verification) is not supported offline")
+        if handler == "podSecurity":
+            return self._pod_security(rule, validate, resource)
+        if handler == "cel":
+            return self._cel(rule, resource, req)
+        level = Level(
+            rule_name=rule.name,
+            message=validate.get("message"),
+            spec=validate,
+            nesting=0,
+            foreach_values=rv.foreach_values if rv is not None else None,
+        )
+        return validate_level(level, ctx, resource, top=True)
+
+    def _pod_security(self, rule: Rule, validate: Mapping[str, Any], resource: dict[str, Any]) -> Result | None:
+        try:
+            from policy_platform.engines.kyverno import podsecurity
+
+            evaluate_pod_security = getattr(podsecurity, "evaluate_pod_security")  # noqa: B009 - written in parallel
+        except (ImportError, AttributeError):
+            return Result(Status.ERROR, "podSecurity support not available")
+        try:
+            res = evaluate_pod_security(validate["podSecurity"], resource, rule_name=rule.name)
+        except ValueError as exc:
+            return Result(Status.ERROR, f"invalid podSecurity: {exc}")
+        if res.status == "pass":
+            return Result(Status.PASS, res.message or f"validation rule '{rule.name}' passed.")
+        if res.status == "fail":
+            return Result(Status.FAIL, res.message)
+        return Result(Status.SKIP, res.message or "skipped")
+
+    def _cel(self, rule: Rule, resource: dict[str, Any], req: Request) -> Result | None:
+        try:
+            from policy_platform.engines.kyverno import cel as cel_mod
+        except ImportError:
+            return Result(Status.ERROR, "cel support not available")
+        if rule.compiled is None:
+            return Result(Status.ERROR, "cel support not available")
+        compiled_validation, compiled_pre = rule.compiled
+        request = {
+            "operation": req.operation,
+            "namespace": req.namespace,
+            "name": req.name,
+            "kind": {"group": req.group, "version": req.version, "kind": req.kind},
+        }
+        if self.options.user_info is not None:
+            request["userInfo"] = dict(self.options.user_info.get("userInfo") or {})
+        ns_obj = {"metadata": {"name": req.namespace}} if req.namespace else None
+        old = resource if req.operation == "UPDATE" else None
+        if compiled_pre is not None:
+            try:
+                ok = cel_mod.evaluate_preconditions(
+                    compiled_pre, obj=resource, old_object=old, request=request, namespace_object=ns_obj
+                )
+            except Exception as exc:
+                return Result(Status.ERROR, f"failed to evaluate cel preconditions: {exc}")
+            if not ok:
+                return Result(Status.SKIP, "cel preconditions not met")
+        try:
+            res = cel_mod.evaluate_validation(
+                compiled_validation, obj=resource, old_object=old, request=request, namespace_object=ns_obj
+            )
+        except Exception as exc:
+            return Result(Status.ERROR, f"cel evaluation failed: {exc}")
+        if res.status == "pass":
+            return Result(Status.PASS, res.message or f"validation rule '{rule.name}' passed.")
+        if res.status == "fail":
+            return Result(Status.FAIL, res.message)
+        return Result(Status.ERROR, res.message)

@@ -1,0 +1,396 @@
+"""Condition operators (Kyverno ``pkg/engine/variables/operator``), one function per operator, in an explicit table.
+
+Every operator gives False for a nil or unsupported key. Equals compares durations, then quantities, then uses the
+*value* as a wildcard pattern for the key; the In-family matches wildcards in both directions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from policy_platform.engines.kyverno import semver, wildcard
+from policy_platform.engines.kyverno.duration import parse_duration
+from policy_platform.engines.kyverno.gofmt import sprint
+from policy_platform.engines.kyverno.quantity import parse_quantity
+
+Operator = Callable[[Any, Any], bool]
+
+
+class OperatorError(Exception):
+    """An operator that cannot be evaluated (unknown name, Go panic case)."""
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _durations(key: Any, value: Any) -> tuple[Fraction, Fraction] | None:
+    kd = parse_duration(key) if isinstance(key, str) and key != "0" else None
+    vd = parse_duration(value) if isinstance(value, str) and value != "0" else None
+    if kd is None and vd is None:
+        return None
+    if kd is None:
+        if not _is_num(key):
+            return None
+        kd = Fraction(key)
+    if vd is None:
+        if not _is_num(value):
+            return None
+        vd = Fraction(value)
+    return kd, vd
+
+
+def _int_equal(key: int, value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return key == value
+    if isinstance(value, float):
+        return value == math.trunc(value) and int(value) == key
+    if isinstance(value, str):
+        try:
+            return int(value, 10) == key
+        except ValueError:
+            return False
+    return False
+
+
+def _float_equal(key: float, value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return float(value) == key
+    if isinstance(value, str):
+        try:
+            return float(value) == key
+        except ValueError:
+            return False
+    return False
+
+
+def _deep_equal(a: Any, b: Any) -> bool:
+    if type(a) is not type(b) and not (_is_num(a) and _is_num(b)):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_deep_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_deep_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _string_equal(key: str, value: Any) -> bool | None:
+    """True/False, or None for 'type mismatch' (NotEquals then gives True)."""
+    d = _durations(key, value)
+    if d is not None:
+        return d[0] == d[1]
+    qk = parse_quantity(key)
+    if qk is not None and isinstance(value, str):
+        qv = parse_quantity(value)
+        if qv is not None:
+            return qk == qv
+    if not isinstance(value, str):
+        return None
+    return wildcard.match(value, key)
+
+
+def equals(key: Any, value: Any) -> bool:
+    if key is True or key is False:
+        return value is key
+    if isinstance(key, int):
+        return _int_equal(key, value)
+    if isinstance(key, float):
+        return _float_equal(key, value)
+    if isinstance(key, str):
+        return bool(_string_equal(key, value))
+    if isinstance(key, dict | list):
+        return _deep_equal(key, value)
+    return False
+
+
+def not_equals(key: Any, value: Any) -> bool:
+    if key is True or key is False:
+        return value is not key
+    if isinstance(key, int):
+        return not _int_equal(key, value)
+    if isinstance(key, float):
+        return not _float_equal(key, value)
+    if isinstance(key, str):
+        d = _durations(key, value)
+        if d is not None:
+            return d[0] != d[1]
+        qk = parse_quantity(key)
+        if qk is not None and isinstance(value, str):
+            qv = parse_quantity(value)
+            if qv is not None:
+                return qk != qv
+            if value != "":
+                return False
+        if not isinstance(value, str):
+            return True
+        return not wildcard.match(value, key)
+    if isinstance(key, dict | list):
+        return not _deep_equal(key, value)
+    return False
+
+
+# --- In family -----------------------------------------------------------------------------------------------------
+
+_RANGE = re.compile(r"^([-+]?[0-9]+(?:\.[0-9]+)?)(!?)-([-+]?[0-9]+(?:\.[0-9]+)?)$")
+
+
+def _both(a: str, b: str) -> bool:
+    return wildcard.match(a, b) or wildcard.match(b, a)
+
+
+def _key_strings(key: Any) -> list[str] | None:
+    if isinstance(key, str):
+        return [key]
+    if isinstance(key, bool | int | float):
+        return [sprint(key)]
+    if isinstance(key, list):
+        return [sprint(v) for v in key]
+    return None
+
+
+def _value_strings(key_is_scalar: bool, key0: str, value: Any) -> tuple[list[str] | None, bool]:
+    """(value items, matched-directly) — None items means invalid type."""
+    if isinstance(value, list):
+        return [sprint(v) for v in value], False
+    if isinstance(value, str):
+        if key_is_scalar:
+            if wildcard.match(value, key0):
+                return [], True
+            m = _RANGE.match(value)
+            if m:
+                try:
+                    k = float(key0)
+                except ValueError:
+                    return [], False
+                low, high = float(m.group(1)), float(m.group(3))
+                inside = low <= k <= high
+                return [], inside if not m.group(2) else not inside
+        try:
+            arr = json.loads(value)
+        except json.JSONDecodeError:
+            return ([value] if not key_is_scalar else None), False
+        if not isinstance(arr, list) or not all(isinstance(x, str) for x in arr):
+            return None, False
+        return arr, False
+    return None, False
+
+
+def _in_counts(key: Any, value: Any, *, exact_scalar: bool = False) -> tuple[int, int] | None:
+    """(key items found in value, total key items), or None for an invalid type."""
+    keys = _key_strings(key)
+    if keys is None:
+        return None
+    scalar = not isinstance(key, list)
+    values, direct = _value_strings(scalar, keys[0] if keys else "", value)
+    if values is None:
+        return None
+    if direct:
+        return 1, 1
+    found = 0
+    for k in keys:
+        if scalar and isinstance(value, str):
+            if any(k == v for v in values):
+                found += 1
+        elif any(_both(k, v) for v in values):
+            found += 1
+    return found, len(keys)
+
+
+def any_in(key: Any, value: Any) -> bool:
+    c = _in_counts(key, value)
+    return c is not None and c[0] > 0
+
+
+def all_in(key: Any, value: Any) -> bool:
+    c = _in_counts(key, value)
+    return c is not None and c[1] > 0 and c[0] == c[1]
+
+
+def any_not_in(key: Any, value: Any) -> bool:
+    c = _in_counts(key, value)
+    return c is not None and c[0] != c[1]
+
+
+def all_not_in(key: Any, value: Any) -> bool:
+    c = _in_counts(key, value)
+    return c is not None and c[0] == 0
+
+
+def _legacy_in(key: Any, value: Any) -> bool:
+    if isinstance(key, str):
+        if isinstance(value, list):
+            return any(wildcard.match(sprint(v), key) for v in value)
+        if isinstance(value, str):
+            try:
+                arr = json.loads(value)
+            except json.JSONDecodeError:
+                return False
+            return isinstance(arr, list) and any(wildcard.match(sprint(v), key) for v in arr)
+        return False
+    if isinstance(key, list):
+        if not all(isinstance(k, str) for k in key):
+            raise OperatorError("In/NotIn: non-string list elements are not supported")
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return False
+        if not isinstance(value, list):
+            return False
+        values = {sprint(v) for v in value}
+        return all(k in values for k in key)
+    return False
+
+
+def legacy_in(key: Any, value: Any) -> bool:
+    return _legacy_in(key, value)
+
+
+def legacy_not_in(key: Any, value: Any) -> bool:
+    if not isinstance(key, str | list):
+        return False
+    if isinstance(key, str) and not isinstance(value, list | str):
+        return False
+    return not _legacy_in(key, value)
+
+
+# --- ordering ------------------------------------------------------------------------------------------------------
+
+
+def _to_fraction(value: Any) -> Fraction | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def _order(key: Any, value: Any) -> int | None:
+    """-1/0/1 comparing key to value with Kyverno's fallbacks, None when not comparable."""
+    if key is None or value is None:
+        return None
+    d = _durations(key, value)
+    if d is not None:
+        return (d[0] > d[1]) - (d[0] < d[1])
+    if isinstance(key, str) and isinstance(value, str):
+        qk, qv = parse_quantity(key), parse_quantity(value)
+        if qk is not None and qv is not None:
+            return (qk > qv) - (qk < qv)
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int | float):
+        v = _to_fraction(value)
+        if v is None:
+            return None
+        k = Fraction(key)
+        return (k > v) - (k < v)
+    if isinstance(key, str):
+        k2 = _to_fraction(key)
+        if k2 is not None:
+            v = _to_fraction(value)
+            if v is None:
+                return None
+            return (k2 > v) - (k2 < v)
+        if isinstance(value, str):
+            return semver.compare(key, value)
+    return None
+
+
+def greater_than(key: Any, value: Any) -> bool:
+    c = _order(key, value)
+    return c is not None and c > 0
+
+
+def greater_than_or_equals(key: Any, value: Any) -> bool:
+    c = _order(key, value)
+    return c is not None and c >= 0
+
+
+def less_than(key: Any, value: Any) -> bool:
+    c = _order(key, value)
+    return c is not None and c < 0
+
+
+def less_than_or_equals(key: Any, value: Any) -> bool:
+    c = _order(key, value)
+    return c is not None and c <= 0
+
+
+def _duration_only(key: Any, value: Any) -> int | None:
+    def conv(v: Any) -> Fraction | None:
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, int | float):
+            return Fraction(v)
+        if isinstance(v, str):
+            return parse_duration(v)
+        return None
+
+    k, v = conv(key), conv(value)
+    if k is None or v is None:
+        return None
+    return (k > v) - (k < v)
+
+
+def duration_greater_than(key: Any, value: Any) -> bool:
+    c = _duration_only(key, value)
+    return c is not None and c > 0
+
+
+def duration_greater_than_or_equals(key: Any, value: Any) -> bool:
+    c = _duration_only(key, value)
+    return c is not None and c >= 0
+
+
+def duration_less_than(key: Any, value: Any) -> bool:
+    c = _duration_only(key, value)
+    return c is not None and c < 0
+
+
+def duration_less_than_or_equals(key: Any, value: Any) -> bool:
+    c = _duration_only(key, value)
+    return c is not None and c <= 0
+
+
+OPERATORS: dict[str, Operator] = {
+    "equal": equals,
+    "equals": equals,
+    "notequal": not_equals,
+    "notequals": not_equals,
+    "anyin": any_in,
+    "allin": all_in,
+    "anynotin": any_not_in,
+    "allnotin": all_not_in,
+    "in": legacy_in,
+    "notin": legacy_not_in,
+    "greaterthan": greater_than,
+    "greaterthanorequals": greater_than_or_equals,
+    "lessthan": less_than,
+    "lessthanorequals": less_than_or_equals,
+    "durationgreaterthan": duration_greater_than,
+    "durationgreaterthanorequals": duration_greater_than_or_equals,
+    "durationlessthan": duration_less_than,
+    "durationlessthanorequals": duration_less_than_or_equals,
+}
+
+
+def get_operator(name: Any) -> Operator:
+    """The operator function for a (case-insensitive) name; :class:`OperatorError` for an unknown one."""
+    op = OPERATORS.get(str(name).lower()) if isinstance(name, str) else None
+    if op is None:
+        raise OperatorError(f"unknown operator {name!r}")
+    return op

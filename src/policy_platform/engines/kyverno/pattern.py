@@ -1,0 +1,342 @@
+"""Pattern validation (Kyverno ``pkg/engine/validate/validate.go`` and ``pkg/engine/anchor``).
+
+:func:`match_pattern` walks a pattern over a resource and returns None (match) or a :class:`PatternError` with the
+path that failed and whether it means *skip* (a condition or global anchor did not hold) or *fail*. Evaluation order
+is Kyverno's, because it is observable: in a map, anchor keys first (sorted, so condition anchors come before equality,
+negation and existence), then plain keys with nested-anchor and global-anchor keys moved to the front.
+
+Anchors: ``(k)`` condition, ``=(k)`` equality, ``X(k)`` negation, ``^(k)`` existence, ``<(k)`` global; ``+(k)`` is a
+literal key during validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policy_platform.engines.kyverno import scalar, wildcard
+from policy_platform.engines.kyverno.gofmt import sprint
+
+CONDITION = "condition"
+GLOBAL = "global"
+NEGATION = "negation"
+EQUALITY = "equality"
+EXISTENCE = "existence"
+ADD = "add"
+
+
+def parse_anchor(key: str) -> tuple[str | None, str]:
+    """(anchor kind or None, bare key) of a pattern key."""
+    if len(key) >= 3 and key.endswith(")"):
+        if key.startswith("("):
+            return CONDITION, key[1:-1]
+        if len(key) >= 4 and key[1] == "(":
+            kind = {"<": GLOBAL, "X": NEGATION, "=": EQUALITY, "^": EXISTENCE, "+": ADD}.get(key[0])
+            if kind is not None:
+                return kind, key[2:-1]
+    return None, key
+
+
+class _Err(Exception):
+    """An internal pattern mismatch; ``kind`` is '' (plain), 'condition', 'global' or 'negation'."""
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def is_skip(self) -> bool:
+        return self.kind in (CONDITION, GLOBAL)
+
+
+@dataclass(frozen=True, slots=True)
+class PatternError:
+    """Why a pattern did not match: ``path`` is Kyverno's ``/a/b/0/`` form ('' for a pattern error without a path)."""
+
+    message: str
+    path: str
+    skip: bool = False
+
+
+class _State:
+    """Anchor keys seen in the resource (Kyverno's AnchorMap, for the KeysAreMissing rule)."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: dict[str, bool] = {}
+
+    def check(self, pattern: Mapping[str, Any], resource: Mapping[str, Any]) -> None:
+        for key in pattern:
+            kind, bare = parse_anchor(key)
+            if kind in (CONDITION, EXISTENCE):
+                if self.seen.get(key):
+                    continue
+                self.seen[key] = bare in resource
+
+    def keys_missing(self) -> bool:
+        return any(not v for v in self.seen.values())
+
+
+def match_pattern(resource: Any, pattern: Any) -> PatternError | None:
+    """Validate ``resource`` against ``pattern``; None when it matches."""
+    state = _State()
+    try:
+        _element(resource, pattern, "/", state)
+    except _Fail as exc:
+        err = exc.err
+        if err.is_skip:
+            return PatternError(str(err), "", skip=True)
+        if err.kind == NEGATION:
+            return PatternError(str(err), exc.path)
+        if state.keys_missing():
+            return PatternError(str(err), "")
+        return PatternError(str(err), exc.path)
+    return None
+
+
+class _Fail(Exception):
+    def __init__(self, path: str, err: _Err) -> None:
+        super().__init__(str(err))
+        self.path = path
+        self.err = err
+
+
+def _element(resource: Any, pattern: Any, path: str, state: _State) -> None:
+    if isinstance(pattern, dict):
+        if not isinstance(resource, dict):
+            raise _Fail(
+                path,
+                _Err(
+                    f"pattern and resource have different structures. Path: {path}. "
+                    f"Expected map, found {_type(resource)}"
+                ),
+            )
+        state.check(pattern, resource)
+        _map(resource, pattern, path, state)
+        return
+    if isinstance(pattern, list):
+        if not isinstance(resource, list):
+            raise _Fail(
+                path,
+                _Err(f"validation rule failed at path {path}, resource does not satisfy the expected overlay pattern"),
+            )
+        _array(resource, pattern, path, state)
+        return
+    if isinstance(resource, list):
+        for item in resource:
+            if not scalar.validate(item, pattern):
+                raise _Fail(
+                    path, _Err(f"resource value '{sprint(resource)}' does not match '{sprint(pattern)}' at path {path}")
+                )
+        return
+    if not scalar.validate(resource, pattern):
+        raise _Fail(path, _Err(f"value '{sprint(resource)}' does not match '{sprint(pattern)}' at path {path}"))
+
+
+def _type(value: Any) -> str:
+    if value is None:
+        return "<nil>"
+    return {dict: "map", list: "array", str: "string", bool: "bool", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
+    """Replace wildcard keys under ``metadata.labels``/``annotations`` by the first matching resource key."""
+    meta_p = pattern.get("metadata")
+    meta_r = resource.get("metadata")
+    if not isinstance(meta_p, dict) or not isinstance(meta_r, dict):
+        return pattern
+    changed = False
+    new_meta = dict(meta_p)
+    for field in ("labels", "annotations"):
+        block_p = meta_p.get(field)
+        if not isinstance(block_p, dict) or not any(wildcard.has_wildcard(k) for k in block_p):
+            continue
+        block_r = meta_r.get(field)
+        block_r = block_r if isinstance(block_r, dict) else {}
+        new_block: dict[str, Any] = {}
+        for key, value in block_p.items():
+            kind, bare = parse_anchor(key)
+            new_key = key
+            if wildcard.has_wildcard(bare):
+                for rkey in block_r:
+                    if wildcard.match(bare, rkey):
+                        new_key = rkey if kind is None else key.replace(bare, rkey)
+                        break
+            new_block[new_key] = value
+        new_meta[field] = new_block
+        changed = True
+    if not changed:
+        return pattern
+    out = dict(pattern)
+    out["metadata"] = new_meta
+    return out
+
+
+def _has_nested_anchor(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(parse_anchor(k)[0] is not None or _has_nested_anchor(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nested_anchor(v) for v in value)
+    return False
+
+
+def _map(resource: dict[str, Any], pattern: dict[str, Any], path: str, state: _State) -> None:
+    pattern = _expand_metadata(pattern, resource)
+    anchors: list[str] = []
+    plain: list[str] = []
+    for key in pattern:
+        kind = parse_anchor(key)[0]
+        if kind in (CONDITION, EQUALITY, NEGATION, EXISTENCE):
+            anchors.append(key)
+        else:
+            plain.append(key)
+    skip: _Fail | None = None
+    for key in sorted(anchors):
+        try:
+            _handle(key, pattern[key], resource, path, state)
+        except _Fail as exc:
+            if exc.err.kind == CONDITION:
+                if skip is None:
+                    skip = exc
+                continue
+            if skip is None:
+                raise
+    if skip is not None:
+        raise skip
+    front: list[str] = []
+    back: list[str] = []
+    for key in sorted(plain):
+        if parse_anchor(key)[0] == GLOBAL or _has_nested_anchor(pattern[key]):
+            front.insert(0, key)
+        else:
+            back.append(key)
+    for key in front + back:
+        _handle(key, pattern[key], resource, path, state)
+
+
+def _handle(key: str, pattern: Any, resource: dict[str, Any], path: str, state: _State) -> None:
+    kind, bare = parse_anchor(key)
+    if kind == NEGATION:
+        if bare in resource:
+            raise _Fail(path + bare + "/", _Err(f"negation anchor matched in resource: {path}{bare}", NEGATION))
+        return
+    if kind == EQUALITY:
+        if bare in resource:
+            _element(resource[bare], pattern, path + bare + "/", state)
+        return
+    if kind == CONDITION:
+        if bare not in resource:
+            raise _Fail(
+                path + bare + "/",
+                _Err("conditional anchor mismatch: conditional anchor key doesn't exist in the resource", CONDITION),
+            )
+        try:
+            _element(resource[bare], pattern, path + bare + "/", state)
+        except _Fail as exc:
+            raise _Fail(exc.path, _Err(f"conditional anchor mismatch: {exc.err}", CONDITION)) from None
+        return
+    if kind == GLOBAL:
+        if bare in resource:
+            try:
+                _element(resource[bare], pattern, path + bare + "/", state)
+            except _Fail as exc:
+                raise _Fail(exc.path, _Err(f"global anchor mismatch: {exc.err}", GLOBAL)) from None
+        return
+    if kind == EXISTENCE:
+        _existence(bare, pattern, resource, path + bare + "/", state)
+        return
+    # plain key (and +() which is literal during validation)
+    value = resource.get(key)
+    if pattern == "*":
+        if value is None:
+            raise _Fail(path, _Err(f"{path}/{key} not found"))
+        return
+    _element(value, pattern, path + key + "/", state)
+
+
+def _existence(key: str, pattern: Any, resource: dict[str, Any], path: str, state: _State) -> None:
+    if key not in resource:
+        return
+    value = resource[key]
+    if not isinstance(value, list):
+        raise _Fail(
+            path,
+            _Err(
+                f"invalid resource type {_type(value)}: "
+                "Existence ^ () anchor can be used only on list/array type resource"
+            ),
+        )
+    if not isinstance(pattern, list):
+        raise _Fail(path, _Err("invalid pattern type: Pattern has to be of list to compare against resource"))
+    for item in pattern:
+        if not isinstance(item, dict):
+            raise _Fail(path, _Err("invalid pattern type: Pattern has to be of type map to compare against items"))
+        found = False
+        for i, element in enumerate(value):
+            try:
+                _element(element, item, f"{path}{i}/", state)
+            except _Fail:
+                continue
+            found = True
+            break
+        if not found:
+            raise _Fail(path, _Err(f"existence anchor validation failed at path {path}"))
+
+
+def _array(resource: list[Any], pattern: list[Any], path: str, state: _State) -> None:
+    if not pattern:
+        raise _Fail(path, _Err("pattern Array empty"))
+    first = pattern[0]
+    if isinstance(first, dict):
+        applied = 0
+        skips: list[_Fail] = []
+        for i, element in enumerate(resource):
+            try:
+                _element(element, first, f"{path}{i}/", state)
+            except _Fail as exc:
+                if exc.err.is_skip:
+                    skips.append(exc)
+                    continue
+                raise
+            applied += 1
+        if applied == 0 and skips:
+            raise _Fail(path, _Err("; ".join(str(s.err) for s in skips), skips[0].err.kind))
+        return
+    if not isinstance(first, list):
+        _element(resource, first, path, state)
+        return
+    if len(resource) < len(pattern):
+        raise _Fail(
+            "",
+            _Err(
+                f"validate Array failed, array length mismatch, resource Array len is {len(resource)} "
+                f"and pattern Array len is {len(pattern)}"
+            ),
+        )
+    applied = 0
+    skips = []
+    for i, element_pattern in enumerate(pattern):
+        try:
+            _element(resource[i], element_pattern, f"{path}{i}/", state)
+        except _Fail as exc:
+            if exc.err.is_skip:
+                skips.append(exc)
+                continue
+            raise
+        applied += 1
+    if applied == 0 and skips:
+        raise _Fail(path, _Err("; ".join(str(s.err) for s in skips), skips[0].err.kind))
+
+
+def path_tuple(path: str) -> tuple[str | int, ...]:
+    """Kyverno's ``/spec/containers/0/image/`` as a tuple path (numeric segments become ints)."""
+    out: list[str | int] = []
+    for seg in path.strip("/").split("/"):
+        if not seg:
+            continue
+        out.append(int(seg) if seg.isdigit() else seg)
+    return tuple(out)

@@ -1,0 +1,238 @@
+"""Validation handlers (Kyverno ``pkg/engine/handlers/validation``): deny, pattern/anyPattern and foreach.
+
+A :class:`Level` holds one level of a rule (the rule's ``validate`` block, or one ``foreach`` entry) and returns a
+:class:`Result` or None ("no rule response": a foreach where no element applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from policy_platform.engines.kyverno.conditions import ConditionError, evaluate_conditions
+from policy_platform.engines.kyverno.context import ContextError, inject, load_entries
+from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search
+from policy_platform.engines.kyverno.operators import OperatorError
+from policy_platform.engines.kyverno.pattern import PatternError, match_pattern, path_tuple
+from policy_platform.engines.kyverno.variables import SubstitutionError, substitute_all
+from policy_platform.model.findings import Status
+
+EVAL_ERRORS = (SubstitutionError, ConditionError, OperatorError, JMESPathError, ContextError)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: Status
+    message: str
+    path: tuple[str | int, ...] = ()
+
+
+def _message(rule_name: str, message: Any, context: Any) -> str | None:
+    """The rule's message substituted (None when absent); a substitution failure keeps Kyverno's wording."""
+    if not message:
+        return None
+    try:
+        value = substitute_all(message, context)
+    except EVAL_ERRORS as exc:
+        return f"failed to substitute variables in message: {exc}"
+    if not isinstance(value, str):
+        return "the produced message didn't resolve to a string, check your policy definition."
+    return value
+
+
+def pattern_error_message(rule_name: str, message: Any, context: Any, err: PatternError) -> str:
+    msg = _message(rule_name, message, context)
+    if msg is None:
+        if err.path:
+            return f"validation error: rule {rule_name} failed at path {err.path}"
+        return f"validation error: rule {rule_name} execution error: {err.message}"
+    if not msg.endswith("."):
+        msg += "."
+    if err.path:
+        return f"validation error: {msg} rule {rule_name} failed at path {err.path}"
+    return f"validation error: {msg} rule {rule_name} execution error: {err.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One level of validation: the rule's validate block, or a foreach entry."""
+
+    rule_name: str
+    message: Any
+    spec: Mapping[str, Any]
+    nesting: int
+    rule_values: Mapping[str, Any] | None = None
+    foreach_values: Mapping[str, list[Any]] | None = None
+
+
+def validate_level(level: Level, context: dict[str, Any], resource: Any, *, top: bool) -> Result | None:
+    """Evaluate one level: (foreach levels: context, preconditions), then deny, pattern/anyPattern or foreach."""
+    spec = level.spec
+    if not top:
+        try:
+            context = load_entries(spec.get("context"), context)
+        except EVAL_ERRORS as exc:
+            return Result(Status.ERROR, f"failed to load context: {exc}")
+        if level.foreach_values:
+            idx = context.get("elementIndex")
+            for key, items in level.foreach_values.items():
+                if isinstance(items, list) and isinstance(idx, int) and 0 <= idx < len(items):
+                    context = inject(context, {key: items[idx]})
+        pre = spec.get("preconditions")
+        if pre is not None:
+            try:
+                ok, _ = evaluate_conditions(pre, context)
+            except EVAL_ERRORS as exc:
+                return Result(Status.ERROR, f"failed to evaluate preconditions: {exc}")
+            if not ok:
+                return Result(Status.SKIP, "preconditions not met")
+    if spec.get("deny") is not None:
+        return _deny(level, context)
+    if spec.get("pattern") is not None or spec.get("anyPattern") is not None:
+        return _patterns(level, context, resource)
+    if spec.get("foreach") is not None:
+        return _foreach(level, context, resource)
+    return Result(Status.ERROR, f"validation rule {level.rule_name} has nothing to validate")
+
+
+def _deny(level: Level, context: dict[str, Any]) -> Result:
+    deny = level.spec.get("deny") or {}
+    conditions = deny.get("conditions") if isinstance(deny, dict) else None
+    try:
+        denied, messages = (True, []) if conditions is None else evaluate_conditions(conditions, context)
+    except EVAL_ERRORS as exc:
+        return Result(Status.ERROR, f"failed to check deny conditions: {exc}")
+    if not denied:
+        return Result(Status.PASS, f"validation rule '{level.rule_name}' passed.")
+    msg = _message(level.rule_name, level.message, context)
+    if msg is None:
+        msg = f"validation error: rule {level.rule_name} failed"
+    if messages:
+        msg = "; ".join([msg, *messages])
+    return Result(Status.FAIL, msg)
+
+
+def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
+    spec = level.spec
+    name = level.rule_name
+    if spec.get("pattern") is not None:
+        try:
+            pattern = substitute_all(spec["pattern"], context)
+        except EVAL_ERRORS as exc:
+            return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
+        err = match_pattern(resource, pattern)
+        if err is None:
+            return Result(Status.PASS, f"validation rule '{name}' passed.")
+        if err.skip:
+            return Result(Status.SKIP, err.message)
+        if not err.path:
+            return Result(Status.ERROR, pattern_error_message(name, level.message, context, err))
+        return Result(
+            Status.FAIL, pattern_error_message(name, level.message, context, err), path_tuple(err.path)
+        )
+    any_pattern = spec.get("anyPattern")
+    if not isinstance(any_pattern, list) or not any_pattern:
+        return Result(Status.ERROR, f"rule {name}: anyPattern must be a non-empty list")
+    try:
+        patterns = substitute_all(any_pattern, context)
+    except EVAL_ERRORS as exc:
+        return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
+    failed: list[str] = []
+    skipped: list[str] = []
+    first_path: tuple[str | int, ...] = ()
+    for idx, pattern in enumerate(patterns):
+        err = match_pattern(resource, pattern)
+        if err is None:
+            return Result(Status.PASS, f"validation rule '{name}' anyPattern[{idx}] passed.")
+        text = (
+            f"rule {name}[{idx}] failed at path {err.path}" if err.path else f"rule {name}[{idx}] failed: {err.message}"
+        )
+        if err.skip:
+            skipped.append(text)
+        else:
+            failed.append(text)
+            if not first_path and err.path:
+                first_path = path_tuple(err.path)
+    if not failed and skipped:
+        return Result(Status.SKIP, " ".join(skipped))
+    joined = " ".join(failed)
+    msg = _message(name, level.message, context)
+    if msg is None:
+        text = f"validation error: {joined}"
+    elif msg.endswith("."):
+        text = f"validation error: {msg} {joined}"
+    else:
+        text = f"validation error: {msg}. {joined}"
+    return Result(Status.FAIL, text, first_path)
+
+
+def _foreach(level: Level, context: dict[str, Any], resource: Any) -> Result | None:
+    applied = 0
+    for entry in level.spec.get("foreach") or []:
+        if not isinstance(entry, Mapping):
+            return Result(Status.ERROR, f"rule {level.rule_name}: foreach entries must be mappings")
+        try:
+            elements = search(str(entry.get("list", "")), context)
+        except JMESPathError:
+            continue
+        if not isinstance(elements, list):
+            elements = [elements]
+        result, count = _elements(level, entry, elements, context, resource)
+        if result.status is not Status.PASS:
+            return result
+        applied += count
+    if applied == 0:
+        return None
+    return Result(Status.PASS, "rule passed")
+
+
+def _elements(
+    level: Level, entry: Mapping[str, Any], elements: list[Any], context: dict[str, Any], resource: Any
+) -> tuple[Result, int]:
+    applied = 0
+    nesting = level.nesting
+    scope = entry.get("elementScope")
+    child = Level(
+        rule_name=level.rule_name,
+        message=level.message,
+        spec=entry,
+        nesting=nesting + 1,
+        foreach_values=level.foreach_values,
+    )
+    last = len(elements) - 1
+    for index, element in enumerate(elements):
+        if element is None:
+            continue
+        ctx = {
+            **context,
+            "element": element,
+            f"element{nesting}": element,
+            "elementIndex": index,
+            f"elementIndex{nesting}": index,
+        }
+        is_map = isinstance(element, dict)
+        scoped = is_map
+        if scope is not None:
+            if scope is True and not is_map:
+                return (
+                    Result(
+                        Status.ERROR,
+                        "failed to process foreach: cannot use elementScope=true foreach rules for elements that "
+                        "are not maps",
+                    ),
+                    applied,
+                )
+            scoped = bool(scope)
+        target = element if scoped else resource
+        r = validate_level(child, ctx, target, top=False)
+        if r is None or r.status is Status.SKIP:
+            continue
+        if r.status is not Status.PASS:
+            if r.status is Status.ERROR:
+                if index < last:
+                    continue
+                return Result(Status.ERROR, f"validation failure: {r.message}"), applied
+            return Result(r.status, f"validation failure: {r.message}", r.path), applied
+        applied += 1
+    return Result(Status.PASS, ""), applied
