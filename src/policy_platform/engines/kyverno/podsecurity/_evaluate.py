@@ -1,0 +1,348 @@
+"""Kyverno's ``validate.podSecurity`` handler (``handlers/validation/validate_pss.go`` and ``pkg/pss``, Kyverno 1.13).
+
+1. The pod is taken from a Pod, from ``spec.template`` of a DaemonSet, Deployment, Job, StatefulSet, ReplicaSet or
+   ReplicationController, or from ``spec.jobTemplate.spec.template`` of a CronJob (whose *metadata* Kyverno takes
+   from ``spec.jobTemplate.metadata``, a quirk kept here).
+2. Every check of the level runs (``baseline``: baseline checks; ``restricted``: all). For ``latest`` the newest
+   version of each check runs; for ``v1.N`` every version with a minimum version ≤ 1.N runs (Kyverno quirk: a
+   failing check may then be reported more than once).
+3. Each ``exclude`` entry re-evaluates a reduced pod (a pod-level exclusion: the pod with one empty container; with
+   ``images``: only the containers whose image matches) and removes the matching field errors of the checks mapped
+   from ``controlName``, restricted to ``restrictedField`` and to bad values matching ``values`` when given.
+4. Field paths in the message are rewritten for controllers (``spec`` → ``spec.template.spec``, CronJob
+   ``spec.jobTemplate.spec.template.spec``) and ``metadata`` → ``spec.template.metadata`` for every kind, as Kyverno
+   does, then formatted as ``(Forbidden reason: <reason>, field error list: [<errors>])`` per failing check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import re2
+
+from policy_platform.engines.kyverno.podsecurity._model import ABSENT, CheckResult, FieldError, mapping
+from policy_platform.engines.kyverno.podsecurity.checks import CHECKS
+
+__all__ = ["CONTROLS", "CheckFailure", "PodSecurityResult", "evaluate_pod_security"]
+
+#: Kyverno's control names (``exclude[].controlName``) → check IDs.
+CONTROLS: Mapping[str, tuple[str, ...]] = {
+    "Capabilities": ("capabilities_baseline", "capabilities_restricted"),
+    "Seccomp": ("seccompProfile_baseline", "seccompProfile_restricted"),
+    "Privileged Containers": ("privileged",),
+    "Host Ports": ("hostPorts",),
+    "/proc Mount Type": ("procMount",),
+    "procMount": ("procMount",),
+    "HostProcess": ("windowsHostProcess",),
+    "SELinux": ("seLinuxOptions",),
+    "Host Namespaces": ("hostNamespaces",),
+    "HostPath Volumes": ("hostPathVolumes",),
+    "Sysctls": ("sysctls",),
+    "AppArmor": ("appArmorProfile",),
+    "Privilege Escalation": ("allowPrivilegeEscalation",),
+    "Running as Non-root": ("runAsNonRoot",),
+    "Running as Non-root user": ("runAsUser",),
+    "Volume Types": ("restrictedVolumes",),
+}
+
+_LEVELS = ("privileged", "baseline", "restricted")
+_VERSION = re2.compile(r"^v1\.(0|[1-9][0-9]*)$")
+_CONTROLLERS = frozenset({"DaemonSet", "Deployment", "Job", "StatefulSet", "ReplicaSet", "ReplicationController"})
+_DIGITS = re2.compile(r"\d+")
+_WORDS = re2.compile(r"[a-zA-Z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFailure:
+    """One failing check: its ID, forbidden reason and detail, and field errors (paths as in the message)."""
+
+    id: str
+    reason: str
+    detail: str
+    errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PodSecurityResult:
+    """The outcome of a ``validate.podSecurity`` rule; ``error`` when the resource holds no pod spec."""
+
+    status: Literal["pass", "fail", "skip", "error"]
+    message: str = ""
+    checks: tuple[CheckFailure, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Exclude:
+    control: str
+    images: tuple[str, ...]
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _Failure:
+    id: str
+    result: CheckResult
+    errors: list[FieldError]
+
+
+# ------------------------------------------------------------------------------------------------ spec parsing
+
+
+def _parse_spec(spec: Mapping[str, Any]) -> tuple[str, int | None, tuple[_Exclude, ...]]:
+    if not isinstance(spec, Mapping):
+        raise ValueError("podSecurity must be a mapping")
+    level = spec.get("level")
+    if level not in _LEVELS:
+        raise ValueError(f"podSecurity.level must be one of {', '.join(_LEVELS)}, got {level!r}")
+    version = spec.get("version") or "latest"
+    minor: int | None = None
+    if version != "latest":
+        match = _VERSION.match(str(version))
+        if match is None:
+            raise ValueError(f"podSecurity.version must be 'latest' or 'v1.<minor>', got {version!r}")
+        minor = int(match.group(1))
+    excludes = []
+    raw = spec.get("exclude") or []
+    if not isinstance(raw, list):
+        raise ValueError("podSecurity.exclude must be a list")
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"podSecurity.exclude[{i}] must be a mapping")
+        control = entry.get("controlName")
+        if control not in CONTROLS:
+            raise ValueError(f"podSecurity.exclude[{i}].controlName: unknown control {control!r}")
+        excludes.append(
+            _Exclude(
+                control=str(control),
+                images=_strings(entry.get("images"), f"podSecurity.exclude[{i}].images"),
+                field=str(entry.get("restrictedField") or ""),
+                values=_strings(entry.get("values"), f"podSecurity.exclude[{i}].values"),
+            )
+        )
+    return str(level), minor, tuple(excludes)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"{where} must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _pod_of(resource: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+    kind = resource.get("kind")
+    spec = mapping(resource.get("spec"))
+    if kind == "Pod":
+        return mapping(resource.get("metadata")), spec
+    if kind in _CONTROLLERS:
+        template = mapping(spec.get("template"))
+        return mapping(template.get("metadata")), mapping(template.get("spec"))
+    if kind == "CronJob":
+        job = mapping(spec.get("jobTemplate"))
+        template = mapping(mapping(job.get("spec")).get("template"))
+        return mapping(job.get("metadata")), mapping(template.get("spec"))
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ evaluation
+
+
+def _evaluate(level: str, minor: int | None, metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> list[_Failure]:
+    failures: list[_Failure] = []
+    for check_id, module in CHECKS.items():
+        if level == "baseline" and module.LEVEL != "baseline":
+            continue
+        versions = module.VERSIONS
+        selected = [versions[-1]] if minor is None else [v for v in versions if v.minor <= minor]
+        for version in selected:
+            result: CheckResult = version.check(metadata, spec)
+            if not result.allowed:
+                failures.append(_Failure(check_id, result, list(result.errors)))
+    return failures
+
+
+def _wildcard(patterns: Sequence[str], value: str) -> bool:
+    """Kyverno's wildcard match: ``*`` any run, ``?`` one character, nothing else special."""
+    for pattern in patterns:
+        rx = "".join(".*" if c == "*" else "." if c == "?" else re2.escape(c) for c in pattern)
+        if re2.fullmatch(rx, value, options=_DOTALL) is not None:
+            return True
+    return False
+
+
+_DOTALL = re2.Options()
+_DOTALL.dot_nl = True
+
+
+def _bad_values(err: FieldError) -> list[str]:
+    value = err.bad_value
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _parse_field(field: str) -> tuple[str, list[int], str]:
+    indexes = [int(m) for m in _DIGITS.findall(field)]
+    words = _WORDS.findall(field)
+    return _DIGITS.sub("*", field), indexes, words[1] if len(words) > 1 else ""
+
+
+def _container(spec: Mapping[str, Any], kind: str, index: int) -> Mapping[str, Any]:
+    items = spec.get(kind)
+    if isinstance(items, list) and 0 <= index < len(items):
+        return mapping(items[index])
+    return {}
+
+
+_CONTAINER_KINDS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _exempt(
+    failures: list[_Failure],
+    excluded: list[_Failure],
+    exclude: _Exclude,
+    spec: Mapping[str, Any],
+    matching_spec: Mapping[str, Any],
+    container_level: bool,
+) -> list[_Failure]:
+    by_id = {f.id: f for f in failures}
+    for ex in excluded:
+        if ex.id not in CONTROLS[exclude.control]:
+            continue
+        for ex_err in ex.errors:
+            ex_name: str | None = None
+            if container_level:
+                ex_field, idx, kind = _parse_field(ex_err.field)
+                if kind in _CONTAINER_KINDS and idx:
+                    ex_name = str(_container(matching_spec, kind, idx[0]).get("name", ""))
+            else:
+                ex_field = _DIGITS.sub("*", ex_err.field)
+            if exclude.field and ex_field != exclude.field:
+                continue
+            if exclude.values and not all(_wildcard(exclude.values, v) for v in _bad_values(ex_err)):
+                continue
+            target = by_id.get(ex.id)
+            if target is None:
+                continue
+            for i, err in enumerate(target.errors):
+                if container_level:
+                    field, idx, kind = _parse_field(err.field)
+                    if kind in _CONTAINER_KINDS and idx:
+                        name = str(_container(spec, kind, idx[0]).get("name", ""))
+                        if field == ex_field and name == ex_name:
+                            _swap_remove(target.errors, i)
+                            break
+                        continue
+                else:
+                    field = _DIGITS.sub("*", err.field)
+                if field == ex_field:
+                    _swap_remove(target.errors, i)
+                    break
+            if not target.errors:
+                del by_id[ex.id]
+    return [f for f in failures if f.id in by_id]
+
+
+def _swap_remove(items: list[FieldError], index: int) -> None:
+    """Go's ``remove``: move the last element into ``index`` and shorten (order changes, as in Kyverno)."""
+    items[index] = items[-1]
+    items.pop()
+
+
+def _apply_excludes(
+    level: str,
+    minor: int | None,
+    excludes: Sequence[_Exclude],
+    failures: list[_Failure],
+    metadata: Mapping[str, Any],
+    spec: Mapping[str, Any],
+) -> list[_Failure]:
+    for exclude in excludes:
+        if not exclude.images:
+            reduced = {k: v for k, v in spec.items() if k not in ("initContainers", "ephemeralContainers")}
+            reduced["containers"] = [{"name": "fake"}]
+            excluded = _evaluate(level, minor, metadata, reduced)
+            failures = _exempt(failures, excluded, exclude, spec, reduced, container_level=False)
+        else:
+            matching: dict[str, Any] = {}
+            for kind in _CONTAINER_KINDS:
+                items = spec.get(kind)
+                kept = [c for c in (items if isinstance(items, list) else [])
+                        if _wildcard(exclude.images, str(mapping(c).get("image", "")))]
+                if kept:
+                    matching[kind] = kept
+            meta = {k: metadata[k] for k in ("name", "namespace") if k in metadata}
+            excluded = _evaluate(level, minor, meta, matching)
+            failures = _exempt(failures, excluded, exclude, spec, matching, container_level=True)
+    return failures
+
+
+# ------------------------------------------------------------------------------------------------ message
+
+
+def _go_value(value: Any) -> str:
+    """Go's ``%+v`` for the bad values checks produce."""
+    if value is ABSENT or value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _format_error(err: FieldError) -> str:
+    if err.kind == "Required":
+        return f"{err.field}: Required value"
+    if err.bad_value == "":
+        return f"{err.field}: Forbidden"
+    return f"{err.field} is forbidden, forbidden values found: {_go_value(err.bad_value)}"
+
+
+def _convert_field(field: str, kind: str) -> str:
+    if kind in _CONTROLLERS:
+        field = field.replace("spec", "spec.template.spec")
+    elif kind == "CronJob":
+        field = field.replace("spec", "spec.jobTemplate.spec.template.spec")
+    return field.replace("metadata", "spec.template.metadata")
+
+
+def evaluate_pod_security(spec: Mapping[str, Any], resource: Mapping[str, Any], *, rule_name: str) -> PodSecurityResult:
+    """Evaluate a rule's ``validate.podSecurity`` on a Pod or pod controller; raises ``ValueError`` for a bad spec."""
+    level, minor, excludes = _parse_spec(spec)
+    version = str(spec.get("version") or "")
+    pod = _pod_of(resource)
+    if pod is None:
+        return PodSecurityResult("error", "Error while getting new resource: could not find correct resource type")
+    metadata, pod_spec = pod
+    failures = [] if level == "privileged" else _evaluate(level, minor, metadata, pod_spec)
+    if failures and excludes:
+        failures = _apply_excludes(level, minor, excludes, failures, metadata, pod_spec)
+    if not failures:
+        return PodSecurityResult("pass", f"Validation rule '{rule_name}' passed.")
+    kind = str(resource.get("kind") or "")
+    checks = tuple(
+        CheckFailure(
+            f.id,
+            f.result.reason,
+            f.result.detail,
+            tuple(e.with_field(_convert_field(e.field, kind)) for e in f.errors),
+        )
+        for f in failures
+    )
+    text = "".join(
+        f"(Forbidden reason: {c.reason}, field error list: [{', '.join(_format_error(e) for e in c.errors)}])"
+        for c in checks
+    )
+    message = f"Validation rule '{rule_name}' failed. It violates PodSecurity \"{spec.get('level')}:{version}\": {text}"
+    return PodSecurityResult("fail", message, checks)

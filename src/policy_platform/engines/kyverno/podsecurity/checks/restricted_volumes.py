@@ -1,0 +1,56 @@
+"""restrictedVolumes (restricted, 1.0+): only non-host volume types are allowed.
+
+Restricted field: ``spec.volumes[*]``. Allowed types: ``configMap``, ``csi``, ``downwardAPI``, ``emptyDir``,
+``ephemeral``, ``persistentVolumeClaim``, ``projected``, ``secret``. Kyverno control name: ``Volume Types``.
+
+Fails: a ``hostPath`` or ``nfs`` volume. Passes: ``emptyDir`` and ``configMap`` volumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from policy_platform.engines.kyverno.podsecurity._model import (
+    ALLOWED,
+    CheckResult,
+    Versioned,
+    forbidden,
+    join_quote,
+    mapping,
+    pluralize,
+)
+
+ID = "restrictedVolumes"
+LEVEL = "restricted"
+ALLOWED_TYPES = frozenset(
+    {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+)
+
+
+def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
+    volumes = spec.get("volumes")
+    bad: list[str] = []
+    types: set[str] = set()
+    errors = []
+    for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        vol = mapping(volume)
+        kinds = [k for k, v in vol.items() if k != "name" and v is not None]
+        if any(k in ALLOWED_TYPES for k in kinds):
+            continue
+        kind = kinds[0] if kinds else "unknown"
+        bad.append(str(vol.get("name", "")))
+        types.add(kind)
+        errors.append(forbidden(f"spec.volumes[{i}].{kind}") if kinds else forbidden(f"spec.volumes[{i}]"))
+    if not bad:
+        return ALLOWED
+    return CheckResult(
+        False,
+        "restricted volume types",
+        f"{pluralize('volume', 'volumes', len(bad))} {join_quote(bad)} {pluralize('uses', 'use', len(bad))} "
+        f"{pluralize('restricted volume type', 'restricted volume types', len(types))} {join_quote(sorted(types))}",
+        tuple(errors),
+    )
+
+
+VERSIONS = (Versioned(0, _v1_0),)
