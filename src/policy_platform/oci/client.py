@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class RegistryClient:
         self.options = opts = options or RegistryOptions()
         self.scheme = "http" if registry in opts.insecure_registries else "https"
         self.base = f"{self.scheme}://{registry}"
-        verify: str | bool = opts.ca_file or True
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=opts.ca_file) if opts.ca_file else True
         self._http = httpx.Client(
             timeout=httpx.Timeout(opts.timeout),
             follow_redirects=True,

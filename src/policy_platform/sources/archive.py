@@ -4,6 +4,7 @@ platform.yaml), checked against ``sha256``. Without ``sha256`` the lock records 
 from __future__ import annotations
 
 import hashlib
+import ssl
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -25,7 +26,7 @@ def download(spec: SourceSpec, ctx: FetchContext) -> bytes:
         if parsed.scheme == "http" and host not in ctx.registry.insecure_registries:
             raise SourceError(f"{ctx.what}: plain http URL {url} (use https, or list the host as insecure)")
         try:
-            resp = httpx.get(url, timeout=TIMEOUT, follow_redirects=True, verify=ctx.registry.ca_file or True)
+            resp = httpx.get(url, timeout=TIMEOUT, follow_redirects=True, verify=ssl.create_default_context(cafile=ctx.registry.ca_file) if ctx.registry.ca_file else True)
         except httpx.HTTPError as exc:
             raise SourceError(f"{ctx.what}: cannot download {url}: {exc}") from exc
         if resp.status_code != 200:
