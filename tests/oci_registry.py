@@ -290,3 +290,85 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("POLICY_PLATFORM_CACHE", str(cache))
     monkeypatch.delenv("POLICY_PLATFORM_INSECURE_REGISTRIES", raising=False)
     return cache
+
+
+# -- hand-built images -------------------------------------------------------------------------------------------
+def layer_tar(entries: list[tuple[str, str, bytes | str]]) -> bytes:
+    """A plain tar from (name, kind, data) with kind file|dir|symlink|hardlink (data = target for links)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, kind, data in entries:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                raw = data.encode() if isinstance(data, str) else data
+                info.size = len(raw)
+                tar.addfile(info, io.BytesIO(raw))
+                continue
+            if kind == "dir":
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+            elif kind == "symlink":
+                info.type = tarfile.SYMTYPE
+                info.linkname = str(data)
+            elif kind == "hardlink":
+                info.type = tarfile.LNKTYPE
+                info.linkname = str(data)
+            tar.addfile(info)
+    return buf.getvalue()
+
+
+def push_image(
+    client: object,
+    repo: str,
+    tag: str,
+    layers: list[list[tuple[str, str, bytes | str]]],
+    *,
+    docker: bool = False,
+    platform: tuple[str, str] = ("linux", "amd64"),
+) -> tuple[str, int]:
+    """Push an image of gzip layers; return (manifest digest, manifest size)."""
+    import gzip
+    import hashlib
+
+    from policy_platform.oci import media
+    from policy_platform.oci.client import RegistryClient, sha256_digest
+
+    assert isinstance(client, RegistryClient)
+    descs, diff_ids = [], []
+    for entries in layers:
+        raw = layer_tar(entries)
+        gz = gzip.compress(raw, mtime=0)
+        diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+        client.push_blob(repo, gz)
+        descs.append({"mediaType": media.DOCKER_LAYER_GZIP if docker else media.OCI_LAYER_GZIP,
+                      "digest": sha256_digest(gz), "size": len(gz)})
+    config = json.dumps({"os": platform[0], "architecture": platform[1],
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    client.push_blob(repo, config)
+    mtype = media.DOCKER_MANIFEST if docker else media.OCI_MANIFEST
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": mtype,
+        "config": {"mediaType": media.DOCKER_IMAGE_CONFIG if docker else media.OCI_IMAGE_CONFIG,
+                   "digest": sha256_digest(config), "size": len(config)},
+        "layers": descs}).encode()
+    digest, _ = client.put_manifest(repo, tag, manifest, mtype)
+    return digest, len(manifest)
+
+
+def push_index(client: object, repo: str, tag: str, children: list[tuple[str, int, str, str]]) -> str:
+    """Push an OCI index of (digest, size, os, arch) children plus an attestation entry; return its digest."""
+    from policy_platform.oci import media
+    from policy_platform.oci.client import RegistryClient
+
+    assert isinstance(client, RegistryClient)
+    manifests = [{"mediaType": media.OCI_MANIFEST, "digest": d, "size": s, "platform": {"os": o, "architecture": a}}
+                 for d, s, o, a in children]
+    manifests.append({"mediaType": media.OCI_MANIFEST, "digest": children[0][0], "size": children[0][1],
+                      "platform": {"os": "unknown", "architecture": "unknown"},
+                      "annotations": {"vnd.docker.reference.type": "attestation-manifest"}})
+    raw = json.dumps({"schemaVersion": 2, "mediaType": media.OCI_INDEX, "manifests": manifests}).encode()
+    digest, _ = client.put_manifest(repo, tag, raw, media.OCI_INDEX)
+    return digest

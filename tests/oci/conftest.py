@@ -15,5 +15,5 @@ from oci_registry import (  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def _cache(isolated_cache: object) -> None:
-    del isolated_cache
+def _cache(request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue("isolated_cache")
