@@ -154,7 +154,12 @@ class KyvernoEngine:
                 if result is None:
                     continue
                 status = result.status
-                if status is Status.FAIL and operation == "UPDATE" and action == "Enforce":
+                if (
+                    status is Status.FAIL
+                    and operation == "UPDATE"
+                    and action == "Enforce"
+                    and rule.handler in ("pattern", "anyPattern")
+                ):
                     validate = rule.data.get("validate") or {}
                     if validate.get("allowExistingViolations", True) is not False:
                         status = Status.SKIP

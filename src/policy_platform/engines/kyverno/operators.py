@@ -162,18 +162,8 @@ def _value_strings(key_is_scalar: bool, key0: str, value: Any) -> tuple[list[str
     if isinstance(value, list):
         return [sprint(v) for v in value], False
     if isinstance(value, str):
-        if key_is_scalar:
-            if wildcard.match(value, key0):
-                return [], True
-            m = _RANGE.match(value)
-            if m:
-                try:
-                    k = float(key0)
-                except ValueError:
-                    return [], False
-                low, high = float(m.group(1)), float(m.group(3))
-                inside = low <= k <= high
-                return [], inside if not m.group(2) else not inside
+        if key_is_scalar and wildcard.match(value, key0):
+            return [], True
         try:
             arr = json.loads(value)
         except json.JSONDecodeError:
@@ -190,6 +180,19 @@ def _in_counts(key: Any, value: Any, *, exact_scalar: bool = False) -> tuple[int
     if keys is None:
         return None
     scalar = not isinstance(key, list)
+    if isinstance(value, str):
+        m = _RANGE.match(value)
+        if m:
+            low, high = float(m.group(1)), float(m.group(3))
+            found = 0
+            for k in keys:
+                try:
+                    inside = low <= float(k) <= high
+                except ValueError:
+                    continue
+                if inside != bool(m.group(2)):
+                    found += 1
+            return found, len(keys)
     values, direct = _value_strings(scalar, keys[0] if keys else "", value)
     if values is None:
         return None

@@ -145,18 +145,21 @@ def _type(value: Any) -> str:
 
 def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
     """Replace wildcard keys under ``metadata.labels``/``annotations`` by the first matching resource key."""
-    meta_p = pattern.get("metadata")
+    meta_key = _tag_key("metadata", pattern)
+    meta_p = pattern.get(meta_key) if meta_key else None
     meta_r = resource.get("metadata")
     if not isinstance(meta_p, dict) or not isinstance(meta_r, dict):
         return pattern
     changed = False
     new_meta = dict(meta_p)
-    for field in ("labels", "annotations"):
-        block_p = meta_p.get(field)
+    for tag in ("labels", "annotations"):
+        field = _tag_key(tag, meta_p)
+        block_p = meta_p.get(field) if field else None
         if not isinstance(block_p, dict) or not any(wildcard.has_wildcard(k) for k in block_p):
             continue
-        block_r = meta_r.get(field)
-        block_r = block_r if isinstance(block_r, dict) else {}
+        block_r = meta_r.get(tag)
+        if not isinstance(block_r, dict):
+            continue
         new_block: dict[str, Any] = {}
         for key, value in block_p.items():
             kind, bare = parse_anchor(key)
@@ -167,13 +170,20 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[
                         new_key = rkey if kind is None else key.replace(bare, rkey)
                         break
             new_block[new_key] = value
-        new_meta[field] = new_block
+        new_meta[field or tag] = new_block
         changed = True
     if not changed:
         return pattern
     out = dict(pattern)
-    out["metadata"] = new_meta
+    out[meta_key] = new_meta
     return out
+
+
+def _tag_key(tag: str, pattern: dict[str, Any]) -> str | None:
+    for key in pattern:
+        if parse_anchor(key)[1] == tag:
+            return key
+    return None
 
 
 def _has_nested_anchor(value: Any) -> bool:

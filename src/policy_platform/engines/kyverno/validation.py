@@ -102,7 +102,7 @@ def _deny(level: Level, context: dict[str, Any]) -> Result:
     try:
         denied, messages = (True, []) if conditions is None else evaluate_conditions(conditions, context)
     except EVAL_ERRORS as exc:
-        return Result(Status.ERROR, f"failed to check deny conditions: {exc}")
+        return Result(Status.ERROR, f"failed to check deny preconditions: {exc}")
     if not denied:
         return Result(Status.PASS, f"validation rule '{level.rule_name}' passed.")
     msg = _message(level.rule_name, level.message, context)
@@ -145,15 +145,15 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
         err = match_pattern(resource, pattern)
         if err is None:
             return Result(Status.PASS, f"validation rule '{name}' anyPattern[{idx}] passed.")
+        if err.skip:
+            skipped.append(f"rule {name}[{idx}] skipped: {err.message}")
+            continue
         text = (
             f"rule {name}[{idx}] failed at path {err.path}" if err.path else f"rule {name}[{idx}] failed: {err.message}"
         )
-        if err.skip:
-            skipped.append(text)
-        else:
-            failed.append(text)
-            if not first_path and err.path:
-                first_path = path_tuple(err.path)
+        failed.append(text)
+        if not first_path and err.path:
+            first_path = path_tuple(err.path)
     if not failed and skipped:
         return Result(Status.SKIP, " ".join(skipped))
     joined = " ".join(failed)
@@ -183,7 +183,7 @@ def _foreach(level: Level, context: dict[str, Any], resource: Any) -> Result | N
             return result
         applied += count
     if applied == 0:
-        return None
+        return Result(Status.SKIP, "rule skipped")
     return Result(Status.PASS, "rule passed")
 
 
