@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from policy_platform.cli.commands import (
+    apply,
     build,
     check,
     deprecations,
@@ -19,6 +20,7 @@ from policy_platform.cli.commands import (
     render,
     sign,
     sources,
+    test,
     update,
     verify,
 )
@@ -37,4 +39,6 @@ COMMANDS: dict[str, ModuleType] = {
     "sources": sources,
     "update": update,
     "verify": verify,
+    "apply": apply,
+    "test": test,
 }

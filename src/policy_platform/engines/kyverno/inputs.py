@@ -10,6 +10,7 @@ from typing import Any
 
 from policy_platform._internal.yamlio import Document, iter_stream_tolerant, load_single, read_text
 from policy_platform.engines.kyverno.exceptions import PolicyException, is_exception, load_exception
+from policy_platform.engines.kyverno.match import as_map
 from policy_platform.engines.kyverno.policy import Policy, is_policy, load_policy
 from policy_platform.errors import InputFileError, PolicyLoadError
 from policy_platform.model.findings import InputError
@@ -110,7 +111,7 @@ def load_resources(paths: Iterable[str | Path]) -> tuple[list[tuple[Document, di
         errors.extend(errs)
         for doc in docs:
             for d, data in expand_lists(doc):
-                meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+                meta = as_map(data.get("metadata"))
                 key = (
                     str(data.get("apiVersion")),
                     str(data.get("kind")),

@@ -29,6 +29,11 @@ _DESCRIPTION_KEYS = (
 _USER_KEYS = ("subjects", "roles", "clusterRoles")
 
 
+def as_map(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 @lru_cache(maxsize=4096)
 def parse_kind_selector(selector: str) -> tuple[str, str, str, str]:
     """(group, version, kind, subresource) of ``Kind``, ``v1/Kind``, ``group/version/Kind``, ``Kind/sub``, ``*/*``."""

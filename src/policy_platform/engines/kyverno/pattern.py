@@ -172,7 +172,7 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[
             new_block[new_key] = value
         new_meta[field or tag] = new_block
         changed = True
-    if not changed:
+    if not changed or meta_key is None:
         return pattern
     out = dict(pattern)
     out[meta_key] = new_meta

@@ -18,8 +18,9 @@ from policy_platform.engines.base import RuleOutcome
 from policy_platform.engines.kyverno import wildcard
 from policy_platform.engines.kyverno.engine import KyvernoEngine, LoadedPolicies, Options
 from policy_platform.engines.kyverno.inputs import load_policy_files, load_resources, load_yaml_mapping
+from policy_platform.engines.kyverno.match import as_map
 from policy_platform.engines.kyverno.values import Values
-from policy_platform.errors import InputFileError, PolicyPlatformError
+from policy_platform.errors import InputFileError, PolicyPlatformError, UsageError
 
 TEST_FILE = "kyverno-test.yaml"
 TEST_FIELDS = frozenset(
@@ -102,7 +103,7 @@ class Selector:
             key, sep, value = item.partition("=")
             key = key.strip()
             if not sep or key not in ("policy", "rule", "resource"):
-                raise PolicyPlatformError(
+                raise UsageError(
                     f"invalid --test-case-selector entry {item!r} (expected policy=…, rule=… or resource=…)"
                 )
             parts[key] = value.strip() or "*"
@@ -156,7 +157,7 @@ def run_test_file(path: Path, selector: Selector | None = None) -> TestReport:
     data = doc.data
     if not isinstance(data, dict):
         return TestReport(name=file, file=file, errors=[f"{file}: a Test must be a mapping"])
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    meta = as_map(data.get("metadata"))
     name = str(meta.get("name") or data.get("name") or path.parent)
     report = TestReport(name=name, file=file)
     try:
@@ -206,7 +207,7 @@ def _run(path: Path, data: dict[str, Any], report: TestReport, selector: Selecto
     evaluated: list[tuple[str, str, str, list[RuleOutcome]]] = []
     for _doc, res in resources:
         outcomes = engine.evaluate_resource(loaded, res)
-        meta = res.get("metadata") if isinstance(res.get("metadata"), dict) else {}
+        meta = as_map(res.get("metadata"))
         evaluated.append(
             (str(res.get("kind") or ""), str(meta.get("name") or ""), str(meta.get("namespace") or "default"), outcomes)
         )
