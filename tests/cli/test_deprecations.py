@@ -233,3 +233,20 @@ def test_chart_render_error_is_reported_and_the_run_goes_on(cli: Cli, tmp_path: 
     assert code == 3
     assert err.startswith("policy-platform: error: charts/bad/templates/x.yaml:1: ")
     assert "owner is required" in err
+
+
+def test_list_versions(cli: Cli) -> None:
+    code, out, err = cli("deprecations", "--list-versions", "--components", "cert-manager", "-o", "yaml")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:2] == ["deprecated-versions:", "    - version: certmanager.k8s.io/v1alpha1"]
+    assert lines[2] == "      kind: Certificate"
+    assert lines[-1] == "data-version: 2026.11.0"
+    assert out.count("    - version: ") == 24
+    code, out, _err = cli("deprecations", "--list-versions")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["KIND", "NAME", "DEPRECATED", "IN", "REMOVED", "IN", "REPLACEMENT", "REPL",
+                                           "AVAIL", "IN", "COMPONENT"]
+    assert any(line.split()[:3] == ["PodSecurityPolicy", "policy/v1beta1", "v1.21.0"] for line in out.splitlines())
+    code, _out, err = cli("deprecations", "--list-versions", "-o", "csv")
+    assert code == 2 and "the output format must be one of (normal|wide|json|yaml)" in err

@@ -258,3 +258,103 @@ RETURN_CODES = [
 def test_get_return_code(name: str, entry: VersionEntry | None, flags: dict[str, bool], want: int) -> None:
     got = exit_code([], **flags) if entry is None else _rc(entry, **flags)
     assert got == want, name
+
+
+# ---- list-versions (``ExampleInstance_PrintVersionList_*`` and ``ExampleInstance_printVersionsTabular*``)
+LIST_DEPLOYMENT = VersionEntry("extensions/v1beta1", "Deployment", "v1.9.0", "v1.16.0", "apps/v1", "v1.10.0", "k8s")
+LIST_CUSTOM = VersionEntry("testname", "testkind", "", "", "", "", "custom")
+
+
+@pytest.mark.parametrize(
+    ("entries", "fmt", "no_headers", "want"),
+    [
+        (
+            [LIST_DEPLOYMENT, LIST_CUSTOM],
+            "normal",
+            False,
+            """
+KIND-------- NAME---------------- DEPRECATED IN-- REMOVED IN-- REPLACEMENT-- REPL AVAIL IN-- COMPONENT--
+Deployment-- extensions/v1beta1-- v1.9.0--------- v1.16.0----- apps/v1------ v1.10.0-------- k8s--------
+testkind---- testname------------ n/a------------ n/a--------- n/a---------- n/a------------ custom-----
+""",
+        ),
+        (
+            [LIST_DEPLOYMENT, LIST_CUSTOM],
+            "wide",
+            True,
+            """
+Deployment-- extensions/v1beta1-- v1.9.0-- v1.16.0-- apps/v1-- v1.10.0-- k8s-----
+testkind---- testname------------ n/a----- n/a------ n/a------ n/a------ custom--
+""",
+        ),
+        (
+            [LIST_DEPLOYMENT],
+            "json",
+            False,
+            '{"deprecated-versions":[{"version":"extensions/v1beta1","kind":"Deployment","deprecated-in":"v1.9.0",'
+            '"removed-in":"v1.16.0","replacement-api":"apps/v1","replacement-available-in":"v1.10.0","component":"k8s"}]}',
+        ),
+        (
+            [LIST_DEPLOYMENT],
+            "yaml",
+            False,
+            """
+deprecated-versions:
+    - version: extensions/v1beta1
+      kind: Deployment
+      deprecated-in: v1.9.0
+      removed-in: v1.16.0
+      replacement-api: apps/v1
+      replacement-available-in: v1.10.0
+      component: k8s
+""",
+        ),
+    ],
+)
+def test_pluto_list_versions(entries: list[VersionEntry], fmt: str, no_headers: bool, want: str) -> None:
+    from policy_platform.engines.deprecations.output.listing import render_versions
+
+    assert render_versions(entries, fmt, no_headers=no_headers, padchar="-").strip() == want.strip()
+
+
+def test_list_versions_bad_format_and_data_version() -> None:
+    from policy_platform.engines.deprecations.output.listing import render_versions
+    from policy_platform.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"must be one of \(normal\|wide\|json\|yaml\)"):
+        render_versions([LIST_DEPLOYMENT], "foo")
+    assert render_versions([], "yaml", data_version="2026.11.0") == (
+        "deprecated-versions: []\ndata-version: 2026.11.0\n"
+    )
+
+
+# ---- ``TestVersion_IsDeprecatedIn`` / ``IsRemovedIn`` / ``isReplacementAvailableIn``. Pluto's "bad semVer" and
+# "target version missing for component" cases return false there; here an invalid target is refused up front
+# (test_dep_versions_load.py) and an entry without a target is not assessed (test_entries_without_target_...).
+CHECKS = [
+    ("not yet 1.15.0", "v1.15.0", "v1.16.0", False),
+    ("equal values", "v1.16.0", "v1.16.0", True),
+    ("greater than", "v1.17.0", "v1.16.0", True),
+    ("blank - no", "v1.16.0", "", False),
+]
+
+
+@pytest.mark.parametrize(("name", "target", "version", "want"), CHECKS, ids=[c[0] for c in CHECKS])
+def test_pluto_version_checks(name: str, target: str, version: str, want: bool) -> None:
+    t = semver.parse(target)
+    assert t is not None
+    deprecated = assess(VersionEntry("a/v1", deprecated_in=version, component="foo"), t)
+    removed = assess(VersionEntry("a/v1", removed_in=version, component="foo"), t)
+    available = assess(VersionEntry("a/v1", replacement_available_in=version, component="foo"), t)
+    assert (deprecated.deprecated, removed.removed, available.replacement_available) == (want, want, want), name
+
+
+def test_entries_without_target_are_not_reported() -> None:
+    from policy_platform._internal.yamlio import load_stream
+    from policy_platform.engines.deprecations import VersionTable, detect
+
+    table = VersionTable(entries=(VersionEntry("a/v1", "K", "v1.0.0", "v1.0.0", component="two"),))
+    (doc,) = load_stream("apiVersion: a/v1\nkind: K\n", "k.yaml")
+    assert list(detect(table, {"one": semver.parse("v9.0.0")}, doc)) == []  # type: ignore[dict-item]
+    (match,) = detect(table, {}, doc, all_matches=True)
+    assert (match.deprecated, match.removed, match.target) == (False, False, "")

@@ -85,6 +85,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--values", action="append", default=[], metavar="FILE", help="values file for charts")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="value for charts")
+    parser.add_argument(
+        "--list-versions", action="store_true", help="print the versions data (normal, wide, json or yaml) and exit"
+    )
     parser.add_argument("--config", metavar="FILE", help="platform.yaml for the default k8s target (default: ./)")
     parser.add_argument("--env", metavar="NAME", help="environment whose kubernetes.version is the k8s target")
 
@@ -154,6 +157,12 @@ def run(args: argparse.Namespace) -> int:
     columns = parse_columns(column_specs)
     components = _split(component_specs) or None
     table = load_versions(additional)
+    if args.list_versions:
+        from policy_platform.engines.deprecations.output.listing import render_versions
+
+        entries = [e for e in table.entries if components is None or e.component in components]
+        sys.stdout.write(render_versions(entries, fmt, data_version=table.data_version, no_headers=no_headers))
+        return 0
     if "k8s" not in overrides:
         from_config = _config_target(args.config, args.env)
         if from_config:
@@ -172,7 +181,9 @@ def run(args: argparse.Namespace) -> int:
     )
     for err in outcome.errors:
         print(f"policy-platform: error: {err.display()}", file=sys.stderr)
-    options = OutputOptions(columns=columns, no_headers=no_headers, targets=outcome.targets)
+    options = OutputOptions(
+        columns=columns, no_headers=no_headers, targets=outcome.targets, data_version=table.data_version
+    )
     sys.stdout.write(render(fmt, outcome.reported, options, matched_any=bool(outcome.matches)))
     sys.stdout.flush()
     return exit_code(

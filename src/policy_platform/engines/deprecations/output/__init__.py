@@ -30,6 +30,7 @@ class OutputOptions:
     no_headers: bool = False
     targets: Mapping[str, str] = field(default_factory=dict)
     padchar: str = " "
+    data_version: str = ""
 
 
 def _normal(ds: Sequence[Detection], o: OutputOptions) -> str:
@@ -55,11 +56,11 @@ def _csv(ds: Sequence[Detection], o: OutputOptions) -> str:
 
 
 def _json(ds: Sequence[Detection], o: OutputOptions) -> str:
-    return render_json(ds, o.targets)
+    return render_json(ds, o.targets, data_version=o.data_version)
 
 
 def _yaml(ds: Sequence[Detection], o: OutputOptions) -> str:
-    return render_yaml(ds, o.targets)
+    return render_yaml(ds, o.targets, data_version=o.data_version)
 
 
 FORMATS: Mapping[str, Callable[[Sequence[Detection], OutputOptions], str]] = MappingProxyType(

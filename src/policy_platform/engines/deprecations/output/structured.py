@@ -4,7 +4,8 @@ Each item is ``name``, ``filePath``, ``namespace`` (each omitted when empty, as 
 (the 1-based line of ``apiVersion``; an addition to Pluto's shape), ``api`` (the data entry in Pluto's key names),
 ``deprecated``, ``removed`` and ``replacementAvailable`` (the value Pluto's exit code 4 uses: false when the data does
 not say when the replacement became available). JSON is compact with ``<``, ``>`` and ``&`` escaped as Go does; YAML
-uses yaml.v3's layout (4-space indentation, sequence items at the parent's indentation + 4).
+uses yaml.v3's layout (4-space indentation, sequence items at the parent's indentation + 4). Our ``data-version`` (the
+version of the packaged data) follows ``target-versions`` when known.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import yaml
 from policy_platform.engines.deprecations.detect import Detection
 
 
-def document(detections: Sequence[Detection], targets: Mapping[str, str]) -> dict[str, Any]:
+def document(detections: Sequence[Detection], targets: Mapping[str, str], data_version: str = "") -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for d in detections:
         item: dict[str, Any] = {}
@@ -36,18 +37,21 @@ def document(detections: Sequence[Detection], targets: Mapping[str, str]) -> dic
         item["removed"] = d.removed
         item["replacementAvailable"] = d.replacement_available
         items.append(item)
-    return {"items": items, "target-versions": dict(sorted(targets.items()))}
+    doc: dict[str, Any] = {"items": items, "target-versions": dict(sorted(targets.items()))}
+    if data_version:
+        doc["data-version"] = data_version
+    return doc
 
 
-def render_json(detections: Sequence[Detection], targets: Mapping[str, str]) -> str:
-    text = json.dumps(document(detections, targets), separators=(",", ":"), ensure_ascii=False)
+def render_json(detections: Sequence[Detection], targets: Mapping[str, str], *, data_version: str = "") -> str:
+    text = json.dumps(document(detections, targets, data_version), separators=(",", ":"), ensure_ascii=False)
     for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return text + "\n"
 
 
-def render_yaml(detections: Sequence[Detection], targets: Mapping[str, str]) -> str:
-    doc = document(detections, targets)
+def render_yaml(detections: Sequence[Detection], targets: Mapping[str, str], *, data_version: str = "") -> str:
+    doc = document(detections, targets, data_version)
     out: list[str] = []
     if doc["items"]:
         out.append("items:")
@@ -68,6 +72,8 @@ def render_yaml(detections: Sequence[Detection], targets: Mapping[str, str]) -> 
         out.extend(f"    {k}: {_scalar(v)}" for k, v in doc["target-versions"].items())
     else:
         out.append("target-versions: {}")
+    if "data-version" in doc:
+        out.append(f"data-version: {_scalar(doc['data-version'])}")
     return "".join(line + "\n" for line in out)
 
 

@@ -16,9 +16,10 @@ def render_text(
     then one blank line."""
     lines: list[list[str]] = [] if no_headers else [list(columns)]
     lines.extend(row(d, columns) for d in detections)
-    text = "".join(_line(cells) + "\n" for cells in lines) + "\n"
+    text = "".join(pluto_line(cells) + "\n" for cells in lines) + "\n"
     return tabwrite(text, padding=2, padchar=padchar)
 
 
-def _line(cells: Sequence[str]) -> str:
+def pluto_line(cells: Sequence[str]) -> str:
+    """``first\\t cell\\t cell\\t``: Pluto's row shape (a space before every cell but the first)."""
     return "".join((cell if i == 0 else f" {cell}") + "\t" for i, cell in enumerate(cells))
