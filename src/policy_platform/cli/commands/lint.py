@@ -1,0 +1,148 @@
+"""`policy-platform lint`: lint YAML/JSON files with a Spectral ruleset, with Spectral's output and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import sys
+from pathlib import Path
+
+from policy_platform.engines.spectral import find_ruleset, load_ruleset, parse_document
+from policy_platform.engines.spectral.document import ParsedDocument
+from policy_platform.engines.spectral.formatters import FORMATTERS
+from policy_platform.engines.spectral.linter import SpectralResult, lint_parsed
+from policy_platform.engines.spectral.ruleset import SEVERITIES, RulesetError
+from policy_platform.errors import InputFileError, PolicyPlatformError, UsageError
+
+HELP = "lint values files with a Spectral ruleset (Spectral-compatible output and exit codes)"
+DESCRIPTION = """\
+Lint YAML/JSON documents (Helm values files) with a Spectral ruleset (.spectral.yaml/.yml/.json), natively.
+
+Arguments are files or quoted globs ('values/**/*.yaml'). Without -r the ruleset is found in the working directory.
+Exit codes: 0 no result at or above --fail-severity, 1 at least one, 2 invalid ruleset, no files, or bad usage.
+JSON output has 0-based ranges; the human formats print 1-based line:col.
+
+examples:
+  policy-platform lint -r .spectral.yaml values.yaml cd/values.prod.yaml
+  policy-platform lint -q -f json -r .spectral.yaml 'apps/*/values.yaml'
+  policy-platform lint -F warn -f github-actions values.yaml
+"""
+
+_FAIL_LEVELS = ("error", "warn", "info", "hint")
+_PUNCT_ORDER = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("documents", nargs="*", metavar="FILE_OR_GLOB", help="documents to lint (files or globs)")
+    parser.add_argument("-r", "--ruleset", help="ruleset file (default: .spectral.yaml/.yml/.json in the cwd)")
+    parser.add_argument("-f", "--format", action="append", choices=sorted(FORMATTERS), dest="formats",
+                        help="output format (repeatable; default stylish)")
+    parser.add_argument("-o", "--output", action="append", default=[],
+                        help="write the output to FILE instead of stdout (one per --format, in order)")
+    parser.add_argument("-F", "--fail-severity", choices=_FAIL_LEVELS, default="error",
+                        help="results at or above this severity fail the run (default: error)")
+    parser.add_argument("-D", "--display-only-failures", action="store_true",
+                        help="only show results at or above --fail-severity")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no output except results")
+    parser.add_argument("--ignore-unknown-format", action="store_true",
+                        help="do not warn about documents that match none of the ruleset's formats")
+    parser.add_argument("--fail-on-unmatched-globs", action="store_true",
+                        help="exit 2 when a glob matches no file")
+    parser.add_argument("-e", "--encoding", default="utf8", help="text encoding of the documents (default utf8)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print more details")
+    parser.add_argument("--strict", action="store_true",
+                        help="reject 'severity: warning' instead of reading it as 'warn'")
+
+
+def _locale_key(text: str) -> tuple[tuple[int, int, str], ...]:
+    key = []
+    for ch in text:
+        low = ch.casefold()
+        if ch in _PUNCT_ORDER:
+            key.append((0, _PUNCT_ORDER.index(ch), ""))
+        elif ch.isdigit():
+            key.append((1, ord(ch), ""))
+        else:
+            key.append((2, 0, low))
+    return tuple(key)
+
+
+def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:
+    found: dict[str, str] = {}
+    unmatched: list[str] = []
+    for pattern in patterns:
+        if any(c in pattern for c in "*?[{"):
+            matches = [m for m in glob.glob(pattern, recursive=True) if os.path.isfile(m)]
+        else:
+            matches = [pattern] if os.path.isfile(pattern) else []
+        if not matches:
+            unmatched.append(pattern)
+        for m in matches:
+            found.setdefault(os.path.abspath(m), os.path.normpath(m))
+    if unmatched and fail_unmatched:
+        raise UsageError(f"Unmatched glob patterns: {', '.join(unmatched)}")
+    if not found:
+        raise UsageError(f"No files found to lint: {', '.join(patterns) or '(no arguments)'}")
+    ordered = sorted(found, key=_locale_key)
+    return [found[a] for a in ordered]
+
+
+def _read(path: str, encoding: str) -> ParsedDocument:
+    try:
+        text = Path(path).read_text(encoding="utf-8" if encoding in ("utf8", "utf-8") else encoding)
+    except (OSError, UnicodeDecodeError, LookupError) as exc:
+        raise InputFileError(f"cannot read: {exc}", file=path) from None
+    doc = parse_document(text, path)
+    if doc.fatal and path.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return doc
+        return ParsedDocument(data, path, text, None)
+    return doc
+
+
+def _print_ruleset_error(exc: RulesetError) -> None:
+    print("Error running policy-platform lint: invalid ruleset", file=sys.stderr)
+    for i, issue in enumerate(exc.issues, 1):
+        print(f"Error #{i}: {issue}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    ruleset_path = args.ruleset or find_ruleset(".")
+    if ruleset_path is None:
+        raise UsageError(
+            "No ruleset has been found. Please provide a ruleset using the --ruleset CLI argument, or make sure your "
+            "current working directory contains a valid ruleset file."
+        )
+    try:
+        ruleset = load_ruleset(ruleset_path, strict=args.strict)
+    except RulesetError as exc:
+        _print_ruleset_error(exc)
+        return 2
+    for notice in ruleset.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    documents = _expand(list(args.documents), args.fail_on_unmatched_globs)
+    fail = SEVERITIES[args.fail_severity]
+    results: list[SpectralResult] = []
+    try:
+        for path in documents:
+            doc = _read(path, args.encoding)
+            results.extend(lint_parsed(ruleset, doc, abs_path=os.path.abspath(path),
+                                       ignore_unknown_format=args.ignore_unknown_format))
+    except PolicyPlatformError:
+        raise
+    shown = [r for r in results if r.severity <= fail] if args.display_only_failures else results
+    formats = args.formats or ["stylish"]
+    outputs = list(args.output)
+    for index, name in enumerate(formats):
+        text = FORMATTERS[name](shown, fail)
+        if not shown and not args.quiet:
+            text += f"No results with a severity of '{args.fail_severity}' or higher found!\n"
+        if index < len(outputs):
+            Path(outputs[index]).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    return 1 if any(r.severity <= fail for r in results) else 0

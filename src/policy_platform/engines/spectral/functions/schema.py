@@ -1,0 +1,337 @@
+"""``schema``: validate the value against a JSON Schema, with Spectral's (ajv + better-ajv-errors) messages.
+
+Options: ``schema`` (required, an object); ``dialect``: ``auto`` (from ``$schema``, else draft 7), ``draft4``,
+``draft6``, ``draft7``, ``draft2019-09``, ``draft2020-12``; ``allErrors`` (default false: only the first error, in
+ajv's keyword order). Formats ``email``, ``uri``, ``date-time``, ``date``, ``time``, ``ipv4``, ``ipv6``, ``uuid``,
+``hostname`` are checked. An invalid schema is a ruleset error at load time.
+
+Messages name the property and use ajv's wording: ``"replicas" property must be <= 10``,
+``"replicas" property type must be integer``, ``"image" property must have required property "repository"``,
+``Item at index 0 must be integer``, ``Object must have required property "y"``; a missing value gives
+``"securityContext" property must exist``. The result path is the target path plus the error's instance path.
+
+Example::
+
+    functionOptions:
+      schema: {type: integer, minimum: 1, maximum: 10}
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+import jsonschema
+from jsonschema import exceptions as js_exceptions
+
+from policy_platform.engines.spectral.functions._base import FunctionContext, FunctionResult, check_keys
+from policy_platform.engines.spectral.jsvalue import UNDEFINED, print_value, to_string
+
+NAME = "schema"
+
+_DIALECTS: dict[str, Any] = {
+    "draft4": jsonschema.Draft4Validator,
+    "draft6": jsonschema.Draft6Validator,
+    "draft7": jsonschema.Draft7Validator,
+    "draft2019-09": jsonschema.Draft201909Validator,
+    "draft2020-12": jsonschema.Draft202012Validator,
+}
+
+_SCHEMA_URIS = (
+    ("draft-04", "draft4"),
+    ("draft-06", "draft6"),
+    ("draft-07", "draft7"),
+    ("2019-09", "draft2019-09"),
+    ("2020-12", "draft2020-12"),
+)
+
+# ajv v8 evaluates `type`, then untyped keywords, then the number, string, array and object groups.
+_ORDER = [
+    "$ref", "type", "const", "enum", "not", "anyOf", "oneOf", "allOf", "if", "then", "else",
+    "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf",
+    "maxLength", "minLength", "pattern", "format",
+    "maxItems", "minItems", "uniqueItems", "additionalItems", "prefixItems", "items", "contains", "unevaluatedItems",
+    "maxProperties", "minProperties", "required", "dependentRequired", "dependencies", "propertyNames",
+    "additionalProperties", "properties", "patternProperties", "dependentSchemas", "unevaluatedProperties",
+]
+_RANK = {k: i for i, k in enumerate(_ORDER)}
+
+_EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
+                    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
+                    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", re.I)
+_URI = re.compile(r"^[a-z][a-z0-9+\-.]*:[^\s]*$", re.I)
+_UUID = re.compile(r"^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", re.I)
+_HOSTNAME = re.compile(r"^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+                       r"(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$",
+                       re.I)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[zZ]|[+-]\d{2}:?\d{2})$")
+_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[zZ]|[+-]\d{2}:?\d{2})?$")
+
+
+def _check_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _check_date_time(text: str) -> bool:
+    if not _DATE_TIME.match(text):
+        return False
+    try:
+        datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00").replace("t", "T"))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_time(text: str) -> bool:
+    if not _TIME.match(text):
+        return False
+    try:
+        time.fromisoformat(text[:8])
+    except ValueError:
+        return False
+    return True
+
+
+def _check_ip(version: int) -> Any:
+    def check(text: str) -> bool:
+        try:
+            return ipaddress.ip_address(text).version == version
+        except ValueError:
+            return False
+
+    return check
+
+
+_FORMATS: dict[str, Any] = {
+    "email": lambda t: bool(_EMAIL.match(t)),
+    "uri": lambda t: bool(_URI.match(t)),
+    "uuid": lambda t: bool(_UUID.match(t)),
+    "hostname": lambda t: bool(_HOSTNAME.match(t)),
+    "date-time": _check_date_time,
+    "date": _check_date,
+    "time": _check_time,
+    "ipv4": _check_ip(4),
+    "ipv6": _check_ip(6),
+}
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    checker = jsonschema.FormatChecker(formats=())
+    for name, func in _FORMATS.items():
+        checker.checks(name)(lambda value, f=func: not isinstance(value, str) or f(value))
+    return checker
+
+
+def detect_dialect(schema: Any) -> str:
+    uri = schema.get("$schema") if isinstance(schema, dict) else None
+    if isinstance(uri, str):
+        for marker, name in _SCHEMA_URIS:
+            if marker in uri:
+                return name
+    return "draft7"
+
+
+def check_options(options: Any) -> str | None:
+    problem = check_keys(
+        NAME, options, ("schema", "dialect", "allErrors", "prepareResults"), ("schema",),
+        '{ "schema": { /* any JSON Schema can be defined here */ } , '
+        '{ "schema": { "type": "object" }, "dialect": "auto" }',
+    )
+    if problem:
+        return problem
+    if not isinstance(options["schema"], dict):
+        return '"schema" function and its "schema" option must be an object'
+    dialect = options.get("dialect", "auto")
+    if dialect != "auto" and dialect not in _DIALECTS:
+        return '"schema" function and its "dialect" option accept: auto, ' + ", ".join(_DIALECTS)
+    if "allErrors" in options and not isinstance(options["allErrors"], bool):
+        return '"schema" function and its "allErrors" option must be a boolean'
+    cls = _DIALECTS[detect_dialect(options["schema"]) if dialect == "auto" else dialect]
+    try:
+        cls.check_schema(options["schema"])
+    except js_exceptions.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path)
+        return f'"schema" function has an invalid schema{f" at #/{where}" if where else ""}: {exc.message}'
+    return None
+
+
+def prepare(options: Any) -> Any:
+    dialect = options.get("dialect", "auto")
+    cls = _DIALECTS[detect_dialect(options["schema"]) if dialect == "auto" else dialect]
+    validator = cls(options["schema"], format_checker=_format_checker())
+    return {"validator": validator, "allErrors": options.get("allErrors", False) is True}
+
+
+def _sort_key(error: js_exceptions.ValidationError) -> tuple[int, ...]:
+    keys = [p for p in error.relative_schema_path if isinstance(p, str) and p in _RANK]
+    return tuple(_RANK.get(k, len(_ORDER)) for k in keys[:1]) or (len(_ORDER),)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return to_string(value)
+    return to_string(value) if not isinstance(value, str) else value
+
+
+def ajv_message(error: js_exceptions.ValidationError) -> tuple[str, list[str | int]]:
+    """(ajv's message, extra instance-path segments) for one jsonschema error."""
+    kw = str(error.validator)
+    v: Any = error.validator_value
+    inst = error.instance
+    extra: list[str | int] = []
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kw == "type":
+        types = v if isinstance(v, list) else [v]
+        return "must be " + ",".join(str(t) for t in types), extra
+    if kw in ("maximum", "minimum"):
+        exclusive = schema.get("exclusiveMaximum" if kw == "maximum" else "exclusiveMinimum") is True
+        op = ("<" if kw == "maximum" else ">") + ("" if exclusive else "=")
+        return f"must be {op} {_fmt(v)}", extra
+    if kw == "exclusiveMaximum":
+        return f"must be < {_fmt(v)}", extra
+    if kw == "exclusiveMinimum":
+        return f"must be > {_fmt(v)}", extra
+    if kw == "multipleOf":
+        return f"must be multiple of {_fmt(v)}", extra
+    if kw == "maxLength":
+        return f"must NOT have more than {v} characters", extra
+    if kw == "minLength":
+        return f"must NOT have fewer than {v} characters", extra
+    if kw == "pattern":
+        return f'must match pattern "{v}"', extra
+    if kw == "format":
+        return f'must match format "{v}"', extra
+    if kw in ("maxItems", "minItems"):
+        return f"must NOT have {'more' if kw == 'maxItems' else 'fewer'} than {v} items", extra
+    if kw in ("maxProperties", "minProperties"):
+        return f"must NOT have {'more' if kw == 'maxProperties' else 'fewer'} than {v} properties", extra
+    if kw == "required":
+        missing = next((p for p in v if isinstance(inst, dict) and p not in inst), v[0] if v else "")
+        return f"must have required property '{missing}'", extra
+    if kw in ("dependentRequired", "dependencies"):
+        for prop, deps in (v or {}).items():
+            if isinstance(inst, dict) and prop in inst and isinstance(deps, list):
+                lacking = [d for d in deps if d not in inst]
+                if lacking:
+                    word = "property" if len(deps) == 1 else "properties"
+                    return f"must have {word} {', '.join(deps)} when property {prop} is present", extra
+        return "must match dependencies", extra
+    if kw == "uniqueItems":
+        return "must NOT have duplicate items", extra
+    if kw == "enum":
+        return "must be equal to one of the allowed values", extra
+    if kw == "const":
+        return "must be equal to constant", extra
+    if kw == "not":
+        return "must NOT be valid", extra
+    if kw == "anyOf":
+        return "must match a schema in anyOf", extra
+    if kw == "oneOf":
+        return "must match exactly one schema in oneOf", extra
+    if kw == "contains":
+        return "must contain at least 1 valid item(s)", extra
+    if kw == "propertyNames":
+        return "property name must be valid", extra
+    if kw == "unevaluatedProperties":
+        return "must NOT have unevaluated properties", extra
+    if (kw in ("items", "additionalItems", "unevaluatedItems") and v is False) or kw == "prefixItems":
+        limit = len(schema.get("prefixItems", schema.get("items", []) if kw == "additionalItems" else []) or [])
+        return f"must NOT have more than {limit} items", extra
+    if kw == "additionalProperties":
+        return "must NOT have additional properties", extra
+    if kw == "if":
+        return 'must match "then" schema', extra
+    if kw == "false":
+        return "boolean schema is false", extra
+    return error.message, extra
+
+
+def _pretty_name(segment: str | int | None, value: Any) -> str:
+    if segment is None:
+        kind = "object" if value is None or isinstance(value, dict | list) else {
+            bool: "boolean", str: "string"}.get(type(value), "number")
+        return kind[:1].upper() + kind[1:]
+    if isinstance(segment, int) or (isinstance(segment, str) and segment.isdigit()):
+        return f"Item at index {segment}"
+    return f'"{segment}" property'
+
+
+def _clean(message: str) -> str:
+    return message.replace("'", '"').replace("NOT", "not")
+
+
+def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResult]:
+    path = context.path
+    if value is UNDEFINED:
+        return [FunctionResult('#{{print("property")}}must exist', path)]
+    validator = options["validator"]
+    errors = list(validator.iter_errors(value))
+    if not errors:
+        return []
+    errors.sort(key=_sort_key)
+    if not options["allErrors"]:
+        errors = errors[:1]
+    results: list[FunctionResult] = []
+    for error in errors:
+        raw, _extra = ajv_message(error)
+        instance_path = [str(p) for p in error.absolute_path]
+        segment: str | int | None
+        if instance_path:
+            segment = instance_path[-1]
+        elif path:
+            segment = path[-1]
+        else:
+            segment = None
+        name = _pretty_name(segment, error.instance)
+        kw = str(error.validator)
+        if kw == "type":
+            if segment is None:
+                text = f"Value type {raw}"
+            elif name.startswith("Item at index"):
+                text = f"{name} {raw}"
+            else:
+                text = f"{name} type {raw}"
+        elif kw == "additionalProperties":
+            extras = [k for k in error.instance if k not in (error.schema.get("properties") or {})] \
+                if isinstance(error.instance, dict) and isinstance(error.schema, dict) else []
+            text = f'Property "{extras[0]}" is not expected to be here' if extras else f"{name} {_clean(raw)}"
+        elif kw == "enum":
+            allowed = ", ".join(print_value(v) for v in error.validator_value)
+            text = f"{name} {raw}: {allowed}"
+            best = _best_match(error.instance, error.validator_value)
+            if best is not None:
+                text += f". Did you mean {print_value(best)}?"
+        else:
+            text = f"{name} {_clean(raw)}"
+        results.append(FunctionResult(text, (*path, *instance_path)))
+    return results
+
+
+def _leven(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _best_match(value: Any, allowed: list[Any]) -> Any:
+    if not value and value != 0:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value)
+    scored = sorted(((_leven(to_string(a), text), i, a) for i, a in enumerate(allowed)), key=lambda t: (t[0], t[1]))
+    if not scored:
+        return None
+    weight, _, best = scored[0]
+    if len(allowed) == 1 or weight < len(to_string(best)):
+        return best
+    return None
