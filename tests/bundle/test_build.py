@@ -133,8 +133,8 @@ def test_policy_missing_in_one_environment_is_disabled_there(tmp_path: Path) -> 
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: src\nversion: 1.0.0\n")
     (chart / "values.yaml").write_text("enabled: true\n")
-    (chart / "templates" / "p.yaml").write_text("{{- if .Values.enabled }}\n" + POLICY.format(name="p", action="Enforce")
-                                               + "{{- end }}\n")
+    body = POLICY.format(name="p", action="Enforce")
+    (chart / "templates" / "p.yaml").write_text("{{- if .Values.enabled }}\n" + body + "{{- end }}\n")
     (tmp_path / "src" / "cd" / "dev").mkdir(parents=True)
     (tmp_path / "src" / "cd" / "dev" / "values.yaml").write_text("enabled: false\n")
     (tmp_path / "platform.yaml").write_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def test_image_form_is_an_ordinary_image(registry: Registry, tarball: bytes) -> 
         assert man.data["config"]["mediaType"] == media.OCI_IMAGE_CONFIG
         config = json.loads(client.get_blob(ref.repository, man.data["config"]["digest"]))
     assert (config["os"], config["architecture"]) == ("linux", "amd64")
-    assert config["rootfs"]["diff_ids"] == ["sha256:" + __import__("hashlib").sha256(gzip.decompress(tarball)).hexdigest()]
+    assert config["rootfs"]["diff_ids"] == ["sha256:" + hashlib.sha256(gzip.decompress(tarball)).hexdigest()]
     pulled = fetch_bundle(ref, options=registry.options())
     assert "repos/devops-policy/charts/devops-policy/Chart.yaml" in pulled.tree.nodes
 

@@ -91,7 +91,7 @@ def test_token_auth_anonymous_can_pull_but_not_push(token_registry: Registry) ->
         client.push_blob("client/anon", b"x")
     with RegistryClient(token_registry.host, token_registry.options()) as anon:
         assert anon.get_blob("client/anon", sha256_digest(b"x")) == b"x"
-        with pytest.raises(RegistryError, match="client/anon: (HEAD blob|upload)"):
+        with pytest.raises(RegistryError, match=r"client/anon: (HEAD blob|upload)"):
             anon.push_blob("client/anon", b"y")
 
 
@@ -117,7 +117,8 @@ def test_referrers_fall_back_to_tag_schema(registry: Registry) -> None:
         assert client.referrers(repo, subject) == []
         sig_raw = _manifest(media.EMPTY_JSON, b"subject", artifactType="application/vnd.sig")
         sig, _ = client.put_manifest(repo, sha256_digest(sig_raw), sig_raw, media.OCI_MANIFEST)
-        desc = {"mediaType": media.OCI_MANIFEST, "digest": sig, "size": len(sig_raw), "artifactType": "application/vnd.sig"}
+        desc = {"mediaType": media.OCI_MANIFEST, "digest": sig, "size": len(sig_raw),
+                "artifactType": "application/vnd.sig"}
         client.add_referrer_fallback(repo, subject, desc)
         client.add_referrer_fallback(repo, subject, desc)  # idempotent
         assert client.referrers(repo, subject) == [desc]

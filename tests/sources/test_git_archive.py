@@ -112,7 +112,8 @@ def test_archive_tar_and_zip_with_sha256(tmp_path: Path) -> None:
 def test_archive_sha256_mismatch(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "a.tar.gz").write_bytes(tar_gz([("x.yaml", "file", "x: 1\n")]))
-    cfg = load_config(platform(tmp_path / "p", f"  - {{name: a, type: archive, url: a.tar.gz, sha256: '{'f' * 64}'}}\n"))
+    spec = f"  - {{name: a, type: archive, url: a.tar.gz, sha256: '{'f' * 64}'}}\n"
+    cfg = load_config(platform(tmp_path / "p", spec))
     with pytest.raises(IntegrityError, match=rf"source 'a': a.tar.gz has sha256 [0-9a-f]{{64}}, expected {'f' * 64}"):
         materialize(cfg, cfg.sources[0])
 

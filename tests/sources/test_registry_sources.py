@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers import POLICY, platform
-from oci_registry import Registry, push_image
 
+from oci_registry import Registry, push_image
 from policy_platform.bundle.build import build_bundle
 from policy_platform.bundle.oci import push_bundle
 from policy_platform.bundle.signing import generate_keypair, sign_reference, verify_reference
@@ -39,7 +39,8 @@ def bundle_ref(registry: Registry) -> str:
 
 def test_oci_source_takes_its_repo_from_a_bundle(tmp_path: Path, bundle_ref: str) -> None:
     cfg = load_config(platform(tmp_path, f"  - {{name: security-policy, type: oci, ref: '{bundle_ref}'}}\n"
-                                         f"  - {{name: whole, type: oci, ref: '{bundle_ref}', subdir: repos/devops-policy}}\n"))
+                                         f"  - {{name: whole, type: oci, ref: '{bundle_ref}', "
+                                         f"subdir: repos/devops-policy}}\n"))
     roots = materialize_all(cfg)
     assert (roots["security-policy"].root / "charts/security-policy/Chart.yaml").is_file()
     assert (roots["whole"].root / "charts/devops-policy/Chart.yaml").is_file()
@@ -105,7 +106,8 @@ def test_registry_stopped_mid_pull(tmp_path: Path, own_registry: Registry, isola
     cfg = load_config(platform(tmp_path, f"  - {{name: sec, type: image, ref: '{own_registry.host}/fault/sec:v1.0.0', "
                                          f"path: /repos/sec/}}\n"))
     opts = own_registry.options(transport=_StopAfter(own_registry, 5), retries=1)
-    with pytest.raises(RegistryError, match=rf"GET http://{own_registry.host}/v2/fault/sec/blobs/sha256:[0-9a-f]{{64}}: "
+    host = own_registry.host
+    with pytest.raises(RegistryError, match=rf"GET http://{host}/v2/fault/sec/blobs/sha256:[0-9a-f]{{64}}: "
                                             r"cannot reach registry"):
         materialize(cfg, cfg.sources[0], registry=opts)
     trees = isolated_cache / "trees"
@@ -128,7 +130,7 @@ def test_two_concurrent_builds_share_one_cache(tmp_path: Path, registry: Registr
                          stderr=subprocess.PIPE)
         for i in (1, 2)
     ]
-    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in procs]
     assert [r[2] for r in results] == [0, 0], results
     assert (tmp_path / "out1.tar.gz").read_bytes() == (tmp_path / "out2.tar.gz").read_bytes()
     entries = sorted(p.name for p in (isolated_cache / "trees" / "oci").iterdir())
