@@ -33,6 +33,12 @@ Exit codes (Pluto's; evaluated after filtering; the later one wins):
 Deviation from Pluto: invalid flags, an invalid --target-versions, a missing path or a malformed versions file exit 2
 with a one-line message (Pluto exits 1), as every policy-platform command does.
 
+Better than Pluto: every finding names its file and line (the FILEPATH column prints `file:line`; json and yaml
+items carry `line`, and the output carries the data's `data-version`); chart findings name the rendered template
+(`chart/templates/x.yaml:LINE`, the line in the rendered output). As in Pluto, the REPL AVAIL column prints `true`
+when the data gives no `replacement-available-in`, while exit code 4 and json's `replacementAvailable` count such an
+entry as unavailable. `--list-versions` prints the data (normal, wide, json or yaml).
+
 Every flag can also be set with Pluto's environment variable PLUTO_<FLAG> (e.g. PLUTO_TARGET_VERSIONS); flags win.
 """
 
