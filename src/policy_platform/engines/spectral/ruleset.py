@@ -637,7 +637,25 @@ def load_ruleset(path: str | Path, *, strict: bool = False) -> Ruleset:
     )
 
 
-def _overrides(loader: _Loader, data: Any, doc: ParsedDocument, display: str, directory: Path,
+def load_ruleset_data(data: Any, *, name: str = "<ruleset>", directory: str | Path = ".",
+                      strict: bool = False) -> Ruleset:
+    """Compile a ruleset given as data (already parsed); ``directory`` anchors ``extends`` and ``overrides``."""
+    loader = _Loader(strict)
+    base = Path(directory)
+    loaded = loader.load_data(data, None, name, base, ())
+    rules: dict[str, Rule] = {}
+    for rule_name, state in loaded.rules.items():
+        rule = loader.compile_rule(state, loaded.aliases)
+        if rule is not None:
+            rules[rule_name] = rule
+    file_overrides, pointer_overrides = _overrides(loader, data, None, name, base, loaded)
+    if loader.issues:
+        raise RulesetError(loader.issues)
+    return Ruleset(name, str(base.resolve()), rules, tuple(loaded.formats), loaded.parser_options,
+                   tuple(file_overrides), tuple(pointer_overrides), tuple(loader.notices))
+
+
+def _overrides(loader: _Loader, data: Any, doc: ParsedDocument | None, display: str, directory: Path,
                base: _Loaded) -> tuple[list[FileOverride], list[PointerOverride]]:
     files_out: list[FileOverride] = []
     pointers_out: list[PointerOverride] = []

@@ -38,6 +38,11 @@ def check_options(options: Any) -> str | None:
     return None
 
 
+def _shown(pattern: str) -> str:
+    """Spectral prints the pattern with its backslashes doubled (``^\\d+$`` shows as ``^\\\\d+$``)."""
+    return pattern.replace("\\", "\\\\")
+
+
 def prepare(options: Any) -> Any:
     """Compile the regexes once, when the ruleset loads."""
     return {key: (text, compile_pattern_option(text)) for key, text in options.items()}
@@ -50,8 +55,10 @@ def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResu
     results: list[FunctionResult] = []
     match = options.get("match")
     if match is not None and not match[1].test(value):
-        results.append(FunctionResult(f'#{{{{print("value")}}}} must match the pattern "{match[0]}"'))
+        results.append(FunctionResult(f'#{{{{print("value")}}}} must match the pattern "{_shown(match[0])}"'))
     not_match = options.get("notMatch")
     if not_match is not None and not_match[1].test(value):
-        results.append(FunctionResult(f'#{{{{print("value")}}}} must not match the pattern "{not_match[0]}"'))
+        results.append(
+            FunctionResult(f'#{{{{print("value")}}}} must not match the pattern "{_shown(not_match[0])}"')
+        )
     return results
