@@ -68,8 +68,7 @@ def select_image(client: RegistryClient, repo: str, reference: str, platform: st
         if current.media_type in media.IMAGE_MANIFEST_TYPES or (
             not current.is_index and isinstance(current.data.get("layers"), list)
         ):
-            chosen = platform or _config_platform_hint(current)
-            return SelectedImage(index_digest=top.digest, manifest=current, platform=chosen)
+            return SelectedImage(index_digest=top.digest, manifest=current, platform=platform)
         if not current.is_index:
             raise RegistryError(f"{client.registry}/{repo}:{reference}: unsupported manifest type {current.media_type}")
         candidates = []
@@ -89,11 +88,6 @@ def select_image(client: RegistryClient, repo: str, reference: str, platform: st
         if current.media_type in media.IMAGE_MANIFEST_TYPES:
             return SelectedImage(index_digest=top.digest, manifest=current, platform=chosen)
     raise RegistryError(f"{client.registry}/{repo}:{reference}: image indexes nested too deeply")
-
-
-def _config_platform_hint(manifest: Manifest) -> str:
-    del manifest
-    return ""
 
 
 class _HashingReader:

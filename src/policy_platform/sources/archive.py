@@ -26,7 +26,9 @@ def download(spec: SourceSpec, ctx: FetchContext) -> bytes:
         if parsed.scheme == "http" and host not in ctx.registry.insecure_registries:
             raise SourceError(f"{ctx.what}: plain http URL {url} (use https, or list the host as insecure)")
         try:
-            resp = httpx.get(url, timeout=TIMEOUT, follow_redirects=True, verify=ssl.create_default_context(cafile=ctx.registry.ca_file) if ctx.registry.ca_file else True)
+            ca = ctx.registry.ca_file
+            verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca) if ca else True
+            resp = httpx.get(url, timeout=TIMEOUT, follow_redirects=True, verify=verify)
         except httpx.HTTPError as exc:
             raise SourceError(f"{ctx.what}: cannot download {url}: {exc}") from exc
         if resp.status_code != 200:
