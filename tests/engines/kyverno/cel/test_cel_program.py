@@ -113,20 +113,19 @@ def test_validation_status_and_message(cel: dict[str, Any], rule_message: str, e
          "expression 'object.spec.nope == 1' resulted in error: no such key: nope"),
         ({"expressions": [{"expression": "object.spec.containers[5].name == 'x'"}]},
          "expression 'object.spec.containers[5].name == 'x'' resulted in error: index out of bounds"),
-        ({"expressions": [{"expression": "object.metadata.name"}]},
-         "expression 'object.metadata.name' resulted in error: expected a bool, got str"),
         ({"expressions": [{"expression": "1 / 0 == 1"}]},
          "expression '1 / 0 == 1' resulted in error: division by zero"),
         (
             {"variables": [{"name": "x", "expression": "object.nope"}],
              "expressions": [{"expression": "variables.x == 1"}]},
-            "composited variable \"x\" fails to evaluate: "
-            "expression 'object.nope' resulted in error: no such key: nope",
+            "expression 'variables.x == 1' resulted in error: "
+            "composited variable \"x\" fails to evaluate: no such key: nope",
         ),
         (
             {"variables": [{"name": "x", "expression": "object.nope"}, {"name": "y", "expression": "variables.x"}],
              "expressions": [{"expression": "variables.y == 1"}]},
-            "composited variable \"x\" fails to evaluate",
+            "expression 'variables.y == 1' resulted in error: composited variable \"y\" fails to evaluate: "
+            "composited variable \"x\" fails to evaluate: no such key: nope",
         ),
     ],
 )
@@ -137,6 +136,12 @@ def test_evaluation_errors(cel: dict[str, Any], cause: str) -> None:
     assert as_fail.message.startswith(cause)
     as_error = check(cel, error_status="error")
     assert as_error == CelResult("error", as_fail.message)
+
+
+def test_non_boolean_result_denies_with_the_failure_message_like_kubernetes() -> None:
+    assert check({"expressions": [{"expression": "object.metadata.name"}]}) == CelResult(
+        "fail", "failed expression: object.metadata.name"
+    )
 
 
 def test_unused_failing_variable_is_not_an_error() -> None:
@@ -228,6 +233,7 @@ def test_param_kind_and_audit_annotations_are_accepted() -> None:
         # any false wins over an error (Kubernetes matchConditions)
         ([{"name": "err", "expression": "object.nope"}, {"name": "f", "expression": "false"}], False),
         ([], True),
+        ([{"name": "non-bool", "expression": "object.metadata.name"}], True),
     ],
 )
 def test_preconditions(conditions: list[dict[str, str]], expected: bool) -> None:
@@ -241,6 +247,21 @@ def test_precondition_error_raises_naming_the_expression() -> None:
         evaluate_preconditions(compiled, obj=POD)
     assert str(info.value) == (
         "p.yaml: rule r: celPreconditions: expression 'object.nope == 1' resulted in error: no such key: nope"
+    )
+    assert info.value.message == "expression 'object.nope == 1' resulted in error: no such key: nope"
+
+
+def test_several_precondition_errors_are_aggregated_like_kubernetes() -> None:
+    compiled = compile_preconditions(
+        [{"name": "a", "expression": "object.x == 1"}, {"name": "b", "expression": "true"},
+         {"name": "c", "expression": "object.y"}],
+        location="p",
+    )
+    with pytest.raises(CelEvaluationError) as info:
+        evaluate_preconditions(compiled, obj=POD)
+    assert info.value.message == (
+        "[expression 'object.x == 1' resulted in error: no such key: x, "
+        "expression 'object.y' resulted in error: no such key: y]"
     )
 
 

@@ -4,11 +4,13 @@ Kyverno 1.13 runs a ``validate.cel`` rule through the Kubernetes ValidatingAdmis
 (``pkg/engine/handlers/validation/validate_cel.go``). What this module reproduces:
 
 * ``variables`` are evaluated in order and exposed as ``variables.<name>``; a variable that fails to evaluate makes
-  every expression that uses it an error (``composited variable "x" fails to evaluate: ...``).
-* ``expressions`` are evaluated in order; the first one that is not ``true`` decides. Its message is the
+  every expression that uses it an evaluation error (``... resulted in error: composited variable "x" fails to
+  evaluate: <cause>``); an unused failing variable is harmless, as with Kubernetes' lazy variables.
+* ``expressions`` are evaluated in order; the first one that is not ``true`` (``false`` or any non-boolean value)
+  decides. Its message is the
   ``messageExpression`` result (a non-empty single-line string), else ``message`` (else the rule's
   ``validate.message``), else ``failed expression: <expression>``.
-* An evaluation error (including a non-boolean result) gives ``expression '<expression>' resulted in error: <cause>``.
+* An evaluation error gives ``expression '<expression>' resulted in error: <cause>``.
   Kyverno 1.13 builds the validator without a failure policy, so Kubernetes applies ``Fail`` and the error becomes a
   *denial*: the rule reports ``fail`` with that message. That is our default; pass ``error_status="error"`` to
   report such rules as ``error`` instead ("could not evaluate").
@@ -54,7 +56,14 @@ class CelError(Exception):
 
 
 class CelEvaluationError(Exception):
-    """A CEL precondition that could not be evaluated; ``str()`` is one line naming the expression."""
+    """A CEL precondition that could not be evaluated; ``str()`` is one line naming the location and expression.
+
+    ``message`` is the text Kyverno reports for it (Kubernetes' aggregate of the condition errors, without location).
+    """
+
+    def __init__(self, text: str, *, message: str = "") -> None:
+        super().__init__(text)
+        self.message = message or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +103,7 @@ class _Program:
 
     source: str
     program: Any = field(repr=False, compare=False)
-    variable_refs: frozenset[str] = frozenset()
+    variable_refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +144,14 @@ class CompiledPreconditions:
     conditions: tuple[_Condition, ...]
 
 
-def _variable_refs(source: str) -> frozenset[str]:
+def _variable_refs(source: str) -> tuple[str, ...]:
+    """The ``variables.<name>`` references of an expression, in order of first appearance."""
     toks = tokenize(source)
-    refs = set()
+    refs: dict[str, None] = {}
     for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
         if a.kind == "ident" and a.text == "variables" and b.text == "." and c.kind == "ident":
-            refs.add(c.text)
-    return frozenset(refs)
+            refs.setdefault(c.text, None)
+    return tuple(refs)
 
 
 def _compile(source: Any, *, location: str, what: str) -> _Program:
@@ -382,35 +392,29 @@ def evaluate_validation(
     if compiled.variables or activation is not None:
         act._bind("variables", values)
     for var in compiled.variables:
-        bad = next((name for name in sorted(var.expr.variable_refs) if name in failed), None)
+        bad = next((name for name in var.expr.variable_refs if name in failed), None)
         if bad is not None:
-            failed[var.name] = failed[bad]
+            failed[var.name] = f'composited variable "{var.name}" fails to evaluate: {failed[bad]}'
             continue
         try:
             values[var.name] = act._run(var.expr)
         except Exception as err:  # any engine error is an evaluation error of this variable
-            failed[var.name] = (
-                f'composited variable "{var.name}" fails to evaluate: '
-                f"expression '{var.expr.source.strip()}' resulted in error: {_error_text(err)}"
-            )
+            failed[var.name] = f'composited variable "{var.name}" fails to evaluate: {_error_text(err)}'
             continue
         act._bind("variables", values)
     for validation in compiled.validations:
         expr = validation.expr
-        bad = next((name for name in sorted(expr.variable_refs) if name in failed), None)
+        source = expr.source.strip()
+        bad = next((name for name in expr.variable_refs if name in failed), None)
         if bad is not None:
-            return CelResult(error_status, failed[bad])
+            return CelResult(error_status, f"expression '{source}' resulted in error: {failed[bad]}")
         try:
             result = act._run(expr)
         except Exception as err:  # any engine error is an evaluation error of this expression
-            return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {_error_text(err)}")
+            return CelResult(error_status, f"expression '{source}' resulted in error: {_error_text(err)}")
         if result is True:
             continue
-        if not isinstance(result, bool):
-            return CelResult(
-                error_status,
-                f"expression '{expr.source.strip()}' resulted in error: expected a bool, got {type(result).__name__}",
-            )
+        # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
         return CelResult("fail", _failure_message(act, validation, failed))
     return CelResult("pass")
 
@@ -443,7 +447,12 @@ def evaluate_preconditions(
     namespace_object: Any = None,
     activation: ResourceActivation | None = None,
 ) -> bool:
-    """Whether all ``celPreconditions`` hold; raises :class:`CelEvaluationError` when one cannot be evaluated."""
+    """Whether all ``celPreconditions`` hold; raises :class:`CelEvaluationError` when one cannot be evaluated.
+
+    As Kubernetes ``matchConditions``: any condition ``false`` → not met (even if others fail to evaluate); else any
+    evaluation error → :class:`CelEvaluationError`; anything else (``true`` or a non-boolean) → met. Kyverno 1.13 then
+    reports the rule as ``fail`` with ``err.message`` (failure policy ``Fail``).
+    """
     if not compiled.conditions:
         return True
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
@@ -457,8 +466,7 @@ def evaluate_preconditions(
             continue
         if result is False:
             return False
-        if result is not True:
-            errors.append(f"expression '{expr.source.strip()}' resulted in error: expected a bool")
     if errors:
-        raise CelEvaluationError(f"{compiled.location}: celPreconditions: {errors[0]}")
+        message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+        raise CelEvaluationError(f"{compiled.location}: celPreconditions: {message}", message=message)
     return True
