@@ -78,7 +78,8 @@ def pod(
         meta["labels"] = labels
     if ns:
         meta["namespace"] = ns
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [{"name": "c", "image": image}]}}
+    spec = {"containers": [{"name": "c", "image": image}]}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 
 def deployment(labels: dict[str, str] | None = None, image: str = "nginx:1.25") -> Any:
