@@ -153,8 +153,14 @@ def test_context_kubernetes_version_overrides_k8s_target() -> None:
         (
             "apiVersion: storage.k8s.io/v1beta1\nkind: VolumeAttributesClass\n",
             "v1.35.0",
-            "storage.k8s.io/v1beta1 VolumeAttributesClass is deprecated in k8s v1.34.0 (target v1.35.0); "
-            "use storage.k8s.io/v1 (available since v1.34.0)",
+            "storage.k8s.io/v1beta1 VolumeAttributesClass is deprecated in k8s v1.34.0 and removed in v1.37.0 "
+            "(target v1.35.0); use storage.k8s.io/v1 (available since v1.34.0)",
+        ),
+        (
+            "apiVersion: certificates.k8s.io/v1alpha1\nkind: ClusterTrustBundle\n",
+            "v1.35.0",
+            "certificates.k8s.io/v1alpha1 ClusterTrustBundle is deprecated in k8s v1.34.0 (target v1.35.0); "
+            "use certificates.k8s.io/v1beta1 (available since v1.33.0)",
         ),
         (
             "apiVersion: config.istio.io/v1alpha2\nkind: handler\n",
