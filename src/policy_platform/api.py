@@ -305,7 +305,7 @@ def check(
                 engine.evaluate(loaded, doc, ctx),
                 doc,
                 audit_warn=cfg.check.audit_warn,
-                extra_properties={"template": tpl} if tpl else None,
+                extra_properties={"resourceTemplate": tpl} if tpl else None,
             )
         stages["validate"] = "ok"
         # (d) deprecated and removed APIs
@@ -320,7 +320,7 @@ def check(
                 dep.evaluate(doc),
                 doc,
                 audit_warn=False,
-                extra_properties={"template": tpl} if tpl else None,
+                extra_properties={"resourceTemplate": tpl} if tpl else None,
             )
         stages["deprecations"] = "ok"
 

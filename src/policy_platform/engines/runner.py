@@ -18,8 +18,8 @@ DEFAULT_SEVERITY = {
 
 
 def locate(document: Document, path: tuple[str | int, ...]) -> Location:
-    """The location of ``path`` inside ``document`` (the resource's first line when the path is empty or absent)."""
-    pos = document.locate(path) if path else None
+    """The location of ``path`` inside ``document`` (its closest existing node; the resource's first key for ``()``)."""
+    pos = document.locate(path)
     if pos is None:
         return Location(file=document.file, doc_index=document.index, path=path, line=document.start_line + 1)
     line, column, _exact = pos

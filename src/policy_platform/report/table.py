@@ -60,7 +60,7 @@ def render_check(report: CheckReport, *, show_passed: bool = False) -> str:
     if shown:
         out.append(format_table(COLUMNS, [_row(f) for f in shown]))
     else:
-        out.append("no findings")
+        out.append("no failures, errors or warnings")
     for stage, state in report.stages.items():
         if state.startswith("skipped"):
             out.append(f"{stage}: {state}")
