@@ -197,7 +197,7 @@ def test_unknown_branch_fail_mode(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> 
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CI_COMMIT_BRANCH", "feature/login")
-    code, out, err = cli("check", "--config", str(EXAMPLE), "--unknown-branch", "fail")
+    code, _out, err = cli("check", "--config", str(EXAMPLE), "--unknown-branch", "fail")
     assert code == 2
     assert "branch 'feature/login' (from $CI_COMMIT_BRANCH) maps to no environment" in err
 
