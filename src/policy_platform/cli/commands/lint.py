@@ -56,17 +56,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="reject 'severity: warning' instead of reading it as 'warn'")
 
 
-def _locale_key(text: str) -> tuple[tuple[int, int, str], ...]:
-    key = []
-    for ch in text:
-        low = ch.casefold()
-        if ch in _PUNCT_ORDER:
-            key.append((0, _PUNCT_ORDER.index(ch), ""))
-        elif ch.isdigit():
-            key.append((1, ord(ch), ""))
-        else:
-            key.append((2, 0, low))
-    return tuple(key)
+def _collation_table() -> dict[int, str]:
+    """Map ASCII punctuation and digits below letters, in ICU's root order, so ``str`` comparison of the translated,
+    case-folded text approximates ``String#localeCompare``."""
+    table: dict[int, str] = {}
+    for rank, ch in enumerate(_PUNCT_ORDER):
+        table[ord(ch)] = chr(0x01 + rank)
+    for digit in "0123456789":
+        table[ord(digit)] = chr(0x30 + int(digit))
+    return table
+
+
+_COLLATION = _collation_table()
+
+
+def _locale_key(text: str) -> tuple[str, str]:
+    folded = text.casefold().translate(_COLLATION)
+    return (folded, text.swapcase())
 
 
 def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:

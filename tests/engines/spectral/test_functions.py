@@ -1,0 +1,114 @@
+"""Core functions, one table: (function, options, document, expected (path, message) pairs).
+
+Each row runs a one-rule ruleset (``given: $``, optional ``field``) through :func:`lint_data`, as Spectral's own function
+tests do, and asserts the exact paths and messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from policy_platform.engines.spectral import lint_data
+from policy_platform.engines.spectral.ruleset import load_ruleset_data
+
+Row = tuple[str, Any, str | None, Any, list[tuple[tuple[str | int, ...], str]]]
+
+ROWS: list[Row] = [
+    # truthy / falsy: JavaScript truthiness
+    ("truthy", None, "replicas", {"replicas": 0}, [(("replicas",), '"replicas" property must be truthy')]),
+    ("truthy", None, "tag", {"tag": ""}, [(("tag",), '"tag" property must be truthy')]),
+    ("truthy", None, "x", {"x": "0"}, []),
+    ("truthy", None, "x", {"x": []}, []),
+    ("truthy", None, "x", {"x": {}}, []),
+    ("truthy", None, "name", {"other": 1}, [((), '"name" property must be truthy')]),
+    ("truthy", None, "a.b", {"a": {}}, [(("a",), '"a.b" property must be truthy')]),
+    ("falsy", None, "debug", {"debug": "false"}, [(("debug",), '"debug" property must be falsy')]),
+    ("falsy", None, "debug", {"debug": False}, []),
+    ("falsy", None, "debug", {}, []),
+    # defined / undefined: null is defined
+    ("defined", None, "x", {"x": None}, []),
+    ("defined", None, "x", {}, [((), '"x" property must be defined')]),
+    ("undefined", None, "x", {"x": None}, [(("x",), '"x" property must be undefined')]),
+    ("undefined", None, "x", {}, []),
+    # pattern: JS regex on RE2, non-strings ignored
+    ("pattern", {"match": "^[a-z]+$"}, "n", {"n": "Web"}, [(("n",), '"Web" must match the pattern "^[a-z]+$"')]),
+    ("pattern", {"match": "^[a-z]+$"}, "n", {"n": 12}, []),
+    ("pattern", {"notMatch": "/^latest$/i"}, "t", {"t": "LATEST"},
+     [(("t",), '"LATEST" must not match the pattern "/^latest$/i"')]),
+    ("pattern", {"match": "^\\d+$"}, "p", {"p": "12\n"}, [(("p",), '"12\\n" must match the pattern "^\\\\d+$"')]),
+    ("pattern", {"match": "^(?<a>x)$"}, "p", {"p": "x"}, []),
+    # enumeration: strict equality
+    ("enumeration", {"values": [1, 3]}, "r", {"r": "3"},
+     [(("r",), '"3" must be equal to one of the allowed values: 1, 3')]),
+    ("enumeration", {"values": [1, 3]}, "r", {"r": 3.0}, []),
+    ("enumeration", {"values": [True]}, "r", {"r": 1}, [(("r",), "1 must be equal to one of the allowed values: true")]),
+    ("enumeration", {"values": ["a"]}, "r", {"r": {"a": 1}}, []),
+    # length: strings in UTF-16 units, arrays, objects, numbers
+    ("length", {"max": 2}, "s", {"s": "\U0001F680"}, []),
+    ("length", {"max": 1}, "s", {"s": "\U0001F680"}, [(("s",), '"s" property must be shorter than 1')]),
+    ("length", {"min": 1}, "l", {"l": []}, [(("l",), '"l" property must be longer than 1')]),
+    ("length", {"max": 1}, "o", {"o": {"a": 1, "b": 2}}, [(("o",), '"o" property must be shorter than 1')]),
+    ("length", {"max": 3}, "n", {"n": 5}, [(("n",), '"n" property must be shorter than 3')]),
+    ("length", {"max": 0}, "n", {"n": True}, []),
+    # casing
+    ("casing", {"type": "kebab"}, "@key", {"ok-key": 1, "Bad_Key": 2}, [(("Bad_Key",), "must be kebab case")]),
+    ("casing", {"type": "snake"}, "k", {"k": "a_b_1"}, []),
+    ("casing", {"type": "snake", "disallowDigits": True}, "k", {"k": "a_b_1"}, [(("k",), "must be snake case")]),
+    ("casing", {"type": "camel"}, "k", {"k": ""}, []),
+    ("casing", {"type": "macro", "separator": {"char": "."}}, "k", {"k": "A_B.C"}, []),
+    ("casing", {"type": "pascal", "separator": {"char": "/", "allowLeading": True}}, "k", {"k": "/"}, []),
+    # alphabetical
+    ("alphabetical", None, "m", {"m": {"b": 1, "a": 2}}, [(("m", "b"), '"b" must be placed after "a"')]),
+    ("alphabetical", None, "l", {"l": ["b", "A", "c"]}, [(("l", 0), '"b" must be placed after "A"')]),
+    ("alphabetical", None, "l", {"l": [3, 10, 2]}, [(("l", 1), "10 must be placed after 2")]),
+    ("alphabetical", {"keyedBy": "name"}, "l", {"l": [{"name": "b"}, {"name": "a"}]},
+     [(("l",), "properties must follow the alphabetical order")]),
+    ("alphabetical", {"keyedBy": "name"}, "l", {"l": ["x", "y"]}, [(("l",), '"l" property must be an object')]),
+    ("alphabetical", None, "l", {"l": [True, False]},
+     [(("l",), '"l" property must be one of the allowed types: number, string')]),
+    # schema
+    ("schema", {"schema": {"type": "integer", "maximum": 10}}, "replicas", {"replicas": 20},
+     [(("replicas",), '"replicas" property must be <= 10')]),
+    ("schema", {"schema": {"type": "integer"}}, "replicas", {"replicas": "3"},
+     [(("replicas",), '"replicas" property type must be integer')]),
+    ("schema", {"schema": {"type": "object", "required": ["y"]}}, None, {"x": 1},
+     [((), 'Object must have required property "y"')]),
+    ("schema", {"schema": {"type": "object"}}, "missing", {}, [((), '"missing" property must exist')]),
+    ("schema", {"schema": {"items": {"type": "string"}}, "allErrors": True}, "l", {"l": ["a", 1, 2]},
+     [(("l", 1), "Item at index 1 must be string"), (("l", 2), "Item at index 2 must be string")]),
+    ("schema", {"schema": {"enum": ["Always", "Never"]}}, "p", {"p": "Alway"},
+     [(("p",), '"p" property must be equal to one of the allowed values: "Always", "Never". Did you mean "Always"?')]),
+    ("schema", {"schema": {"$schema": "http://json-schema.org/draft-04/schema#", "maximum": 3,
+                           "exclusiveMaximum": True}}, "n", {"n": 3}, [(("n",), '"n" property must be < 3')]),
+    ("schema", {"schema": {"properties": {"a": {"type": "string"}}, "additionalProperties": False}}, "o",
+     {"o": {"a": "x", "b": 1}}, [(("o",), 'Property "b" is not expected to be here')]),
+    # xor / or
+    ("xor", {"properties": ["a", "b"]}, "o", {"o": {"c": 1}}, [(("o",), 'At least one of "a" or "b" must be defined')]),
+    ("xor", {"properties": ["a", "b"]}, "o", {"o": {"a": 1, "b": 2}},
+     [(("o",), 'Just one of "a" and "b" must be defined')]),
+    ("xor", {"properties": ["a", "b"]}, "o", {"o": {"b": None}}, []),
+    ("or", {"properties": ["a", "b"]}, "o", {"o": {"c": 1}}, [(("o",), 'At least one of "a" or "b" must be defined')]),
+    ("or", {"properties": ["a", "b", "c", "d", "e"]}, "o", {"o": {}},
+     [(("o",), 'At least one of "a" or "b" or "c" or 2 other properties must be defined')]),
+    ("or", {"properties": ["a", "b"]}, "o", {"o": {"a": 1}}, []),
+    # typedEnum
+    ("typedEnum", None, "s", {"s": {"type": "integer", "enum": [1, "two", 3]}},
+     [(("s", "enum", 1), 'Enum value "two" must be "integer".')]),
+]
+
+
+@pytest.mark.parametrize(("function", "options", "field", "document", "expected"), ROWS,
+                         ids=[f"{i}-{r[0]}" for i, r in enumerate(ROWS)])
+def test_function(function: str, options: Any, field: str | None, document: Any,
+                  expected: list[tuple[tuple[str | int, ...], str]]) -> None:
+    then: dict[str, Any] = {"function": function}
+    if options is not None:
+        then["functionOptions"] = options
+    if field is not None:
+        then["field"] = field
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": then}}})
+    results = lint_data(ruleset, document, source="doc.yaml")
+    assert [(r.path, r.message) for r in results] == expected
+    assert all(r.code == "r" and r.severity == 1 for r in results)
