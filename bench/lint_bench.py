@@ -3,8 +3,9 @@
 Usage: python bench/lint_bench.py [--files N] [--runs N]
 Writes N Helm values files (one in four breaks a rule) and the seed's ``.spectral.yaml`` (``extends: spectral:oas``,
 ``required-fields`` truthy, ``replica-count`` schema maximum 10, severity fixed to ``warn``) into a temporary folder,
-then reports the median wall time of several runs of (a) the CLI in a fresh process (``lint -q -f json -r … 'v/*.yaml'``,
-what a CI job runs; the real Spectral CLI takes 11-13 s for this) and (b) the engine in-process (parse + lint).
+then reports the median wall time of several runs of (a) the CLI in a fresh process
+(``lint -q -f json -r … 'v/*.yaml'``, what a CI job runs; the real Spectral CLI takes 11-13 s for this) and (b) the
+engine in-process (parse + lint).
 """
 
 from __future__ import annotations

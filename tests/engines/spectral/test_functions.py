@@ -1,7 +1,7 @@
 """Core functions, one table: (function, options, document, expected (path, message) pairs).
 
-Each row runs a one-rule ruleset (``given: $``, optional ``field``) through :func:`lint_data`, as Spectral's own function
-tests do, and asserts the exact paths and messages.
+Each row runs a one-rule ruleset (``given: $``, optional ``field``) through :func:`lint_data`, as Spectral's own
+function tests do, and asserts the exact paths and messages.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ ROWS: list[Row] = [
     ("enumeration", {"values": [1, 3]}, "r", {"r": "3"},
      [(("r",), '"3" must be equal to one of the allowed values: 1, 3')]),
     ("enumeration", {"values": [1, 3]}, "r", {"r": 3.0}, []),
-    ("enumeration", {"values": [True]}, "r", {"r": 1}, [(("r",), "1 must be equal to one of the allowed values: true")]),
+    ("enumeration", {"values": [True]}, "r", {"r": 1},
+     [(("r",), "1 must be equal to one of the allowed values: true")]),
     ("enumeration", {"values": ["a"]}, "r", {"r": {"a": 1}}, []),
     # length: strings in UTF-16 units, arrays, objects, numbers
     ("length", {"max": 2}, "s", {"s": "\U0001F680"}, []),
