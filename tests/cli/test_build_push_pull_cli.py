@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from oci_registry import Registry, _registry_binary, isolated_cache, registry  # noqa: F401
+try:
+    from oci_registry import Registry, _registry_binary, free_port, isolated_cache, registry
+except ModuleNotFoundError:  # tests/ is a package
+    from tests.oci_registry import Registry, _registry_binary, free_port, isolated_cache, registry  # noqa: F401
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -76,8 +79,6 @@ def test_push_pull_sign_verify(cli: Cli, example: Path, tmp_path: Path, request:
 
 
 def test_push_to_unreachable_registry_is_one_line(cli: Cli, example: Path, tmp_path: Path) -> None:
-    from oci_registry import free_port
-
     bundle = tmp_path / "b.tar.gz"
     assert cli("build", "-c", str(example), "--env", "dev", "-o", str(bundle))[0] == 0
     host = f"127.0.0.1:{free_port()}"

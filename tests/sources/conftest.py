@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# tests/ holds the shared registry helpers: importable whether or not tests/ is a package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from oci_registry import (  # noqa: F401
     _registry_binary,
