@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from policy_platform import __version__
-from policy_platform.cli.commands import COMMANDS
+from policy_platform.cli.commands import COMMANDS, load
 from policy_platform.cli.errors import PROG, run_guarded
 
 
@@ -15,14 +15,28 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with a one-line message (its default), kept explicit for clarity."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _selected(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line: the first argument that is not an option."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the selected command's module is imported (all of them for the top-level help)."""
     parser = _Parser(
         prog=PROG,
         description="Aggregate, render, package and enforce Kubernetes policy repositories.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
+    selected = _selected(argv)
+    for name in COMMANDS:
+        if selected is not None and name != selected:
+            sub.add_parser(name)
+            continue
+        module = load(name)
         cmd = sub.add_parser(
             name,
             help=module.HELP,
@@ -35,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    arglist = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser(arglist)
+    args = parser.parse_args(arglist)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return 2
