@@ -50,10 +50,10 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
         {"containers": [c("a", appArmorProfile={"type": "Unconfined"})]},
         (
             "forbidden AppArmor profiles",
-            'container.apparmor.security.beta.kubernetes.io/a="unconfined", '
-            'container "a" must not set securityContext.appArmorProfile.type to "Unconfined"',
-            (F("metadata.annotations[container.apparmor.security.beta.kubernetes.io/a]", "unconfined"),
-             F("spec.containers[0].securityContext.appArmorProfile.type", "Unconfined")),
+            'container "a" and annotation must not set AppArmor profile type to '
+            '"Unconfined", "container.apparmor.security.beta.kubernetes.io/a="unconfined""',
+            (F("spec.containers[0].securityContext.appArmorProfile.type", "Unconfined"),
+             F("metadata.annotations[container.apparmor.security.beta.kubernetes.io/a]", "unconfined")),
         ),
     ),
     ("capabilities_baseline", {}, {"containers": [c("a", capabilities={"add": ["CHOWN", "KILL"]})]}, None),
@@ -64,11 +64,33 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
         (
             "non-default capabilities",
             'container "a" must not include "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add',
-            (F("spec.containers[0].securityContext.capabilities.add", ["SYS_ADMIN", "NET_RAW"]),),
+            (F("spec.containers[0].securityContext.capabilities.add", ["NET_RAW", "SYS_ADMIN"]),),
         ),
     ),
     ("capabilities_restricted", {},
      {"containers": [c("a", capabilities={"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]})]}, None),
+    (
+        "capabilities_restricted",
+        {},
+        {
+            "containers": [
+                c("a"),
+                c("b", capabilities={"drop": ["ALL"], "add": ["CHOWN"]}),
+                c("c", capabilities={"drop": ["NET_RAW", "CHOWN"], "add": ["SYS_ADMIN", "NET_BIND_SERVICE"]}),
+                c("d", capabilities={"add": ["NET_BIND_SERVICE"]}),
+            ]
+        },
+        (
+            "unrestricted capabilities",
+            'containers "a", "c", "d" must set securityContext.capabilities.drop=["ALL"]; '
+            'containers "b", "c" must not include "CHOWN", "SYS_ADMIN" in securityContext.capabilities.add',
+            (R("spec.containers[0].securityContext.capabilities.drop"),
+             F("spec.containers[2].securityContext.capabilities.drop", ["CHOWN", "NET_RAW"]),
+             R("spec.containers[3].securityContext.capabilities.drop"),
+             F("spec.containers[1].securityContext.capabilities.add", ["CHOWN"]),
+             F("spec.containers[2].securityContext.capabilities.add", ["SYS_ADMIN"])),
+        ),
+    ),
     (
         "capabilities_restricted",
         {},
@@ -112,7 +134,6 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
          (F("spec.ephemeralContainers[0].securityContext.privileged", True),)),
     ),
     ("procMount", {}, {"containers": [c("a", procMount="Default")]}, None),
-    ("procMount", {}, {"hostUsers": False, "containers": [c("a", procMount="Unmasked")]}, None),
     (
         "procMount",
         {},
@@ -130,7 +151,6 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
          (F("spec.volumes[0].hostPath"), F("spec.volumes[1].nfs"))),
     ),
     ("runAsNonRoot", {}, {"securityContext": {"runAsNonRoot": True}, "containers": [c("a")]}, None),
-    ("runAsNonRoot", {}, {"hostUsers": False, "containers": [c("a")]}, None),
     (
         "runAsNonRoot",
         {},
@@ -163,7 +183,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
             "containers": [c("a", seLinuxOptions={"type": "spc_t"})],
         },
         ("seLinuxOptions",
-         'pod and container "a" set forbidden securityContext.seLinuxOptions: type "spc_t"; user "root"',
+         'pod and container "a" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set',
          (F("spec.securityContext.seLinuxOptions.user", "root"),
           F("spec.containers[0].securityContext.seLinuxOptions.type", "spc_t"))),
     ),
@@ -198,7 +218,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
         "sysctls",
         {},
         {"securityContext": {"sysctls": [{"name": "kernel.msgmax"}, {"name": "net.ipv4.tcp_syncookies"}]}},
-        ("forbidden sysctl", "kernel.msgmax", (F("spec.securityContext.sysctls[0].name", "kernel.msgmax"),)),
+        ("forbidden sysctls", "kernel.msgmax", (F("spec.securityContext.sysctls[0].name", "kernel.msgmax"),)),
     ),
     ("windowsHostProcess", {}, {"containers": [c("a", windowsOptions={"hostProcess": False})]}, None),
     (
@@ -238,10 +258,9 @@ def test_every_check_is_tested_passing_and_failing() -> None:
 @pytest.mark.parametrize(
     ("check_id", "minor", "spec", "allowed"),
     [
-        ("sysctls", 26, {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start"}]}}, False),
-        ("sysctls", 27, {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start"}]}}, True),
+        ("sysctls", 26, {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_local_reserved_ports"}]}}, False),
+        ("sysctls", 27, {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_local_reserved_ports"}]}}, True),
         ("sysctls", 28, {"securityContext": {"sysctls": [{"name": "net.ipv4.tcp_fin_timeout"}]}}, False),
-        ("procMount", 28, {"hostUsers": False, "containers": [c("a", procMount="Unmasked")]}, False),
         ("allowPrivilegeEscalation", 24, {"os": {"name": "windows"}, "containers": [c("a")]}, False),
         ("seLinuxOptions", 30, {"containers": [c("a", seLinuxOptions={"type": "container_engine_t"})]}, False),
     ],
@@ -249,6 +268,13 @@ def test_every_check_is_tested_passing_and_failing() -> None:
 def test_versions_differ(check_id: str, minor: int, spec: dict[str, Any], allowed: bool) -> None:
     version = [v for v in get(check_id).VERSIONS if v.minor <= minor][-1]
     assert version.check({}, spec).allowed is allowed
+
+
+@pytest.mark.parametrize("check_id", ["procMount", "runAsNonRoot", "runAsUser"])
+def test_no_user_namespace_relaxation_without_the_kubernetes_feature_gate(check_id: str) -> None:
+    spec = {"hostUsers": False, "securityContext": {"runAsUser": 0},
+            "containers": [c("a", procMount="Unmasked", runAsNonRoot=False)]}
+    assert not get(check_id).VERSIONS[-1].check({}, spec).allowed
 
 
 def test_unknown_check_id_raises() -> None:

@@ -1,10 +1,11 @@
-"""appArmorProfile (baseline, 1.0+): AppArmor must not be disabled.
+"""appArmorProfile (baseline, 1.0+): AppArmor must not be disabled or overridden to an unknown profile.
 
-Restricted fields: ``metadata.annotations["container.apparmor.security.beta.kubernetes.io/*"]`` (allowed: empty,
-``runtime/default``, ``localhost/*``) and, from 1.30, ``spec.securityContext.appArmorProfile.type`` and the containers'
-``securityContext.appArmorProfile.type`` (allowed: undefined, ``RuntimeDefault``, ``Localhost``).
+Restricted fields: ``spec.securityContext.appArmorProfile.type`` and the containers'
+``securityContext.appArmorProfile.type`` (allowed: undefined, ``RuntimeDefault``, ``Localhost``), and the deprecated
+``metadata.annotations["container.apparmor.security.beta.kubernetes.io/*"]`` (allowed: empty, ``runtime/default``,
+``localhost/*``). Kyverno control name: ``AppArmor``.
 
-Fails: an annotation ``unconfined`` or ``appArmorProfile.type: Unconfined``. Passes: ``runtime/default``.
+Fails: ``appArmorProfile: {type: Unconfined}`` or an annotation ``unconfined``. Passes: ``RuntimeDefault``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     CheckResult,
     FieldError,
     Versioned,
+    container_name,
     containers,
     forbidden,
+    join_quote,
     mapping,
     pluralize,
     security_context,
@@ -33,48 +36,42 @@ def _allowed_annotation(value: Any) -> bool:
     return isinstance(value, str) and (value in ("", "runtime/default") or value.startswith("localhost/"))
 
 
-def _annotations(metadata: Mapping[str, Any]) -> tuple[list[str], list[FieldError]]:
-    bad: list[str] = []
+def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
+    setters: list[str] = []
     errors: list[FieldError] = []
+    bad_values: set[str] = set()
+    profile = mapping(spec.get("securityContext")).get("appArmorProfile")
+    if isinstance(profile, Mapping) and profile.get("type") not in ("RuntimeDefault", "Localhost"):
+        kind = str(profile.get("type") or "")
+        setters.append("pod")
+        errors.append(forbidden("spec.securityContext.appArmorProfile.type", kind))
+        bad_values.add(kind)
+    bad: list[str] = []
+    for container, path in containers(spec):
+        profile = security_context(container).get("appArmorProfile")
+        if isinstance(profile, Mapping) and profile.get("type") not in ("RuntimeDefault", "Localhost"):
+            kind = str(profile.get("type") or "")
+            bad.append(container_name(container))
+            errors.append(forbidden(f"{path}.securityContext.appArmorProfile.type", kind))
+            bad_values.add(kind)
+    if bad:
+        setters.append(f"{pluralize('container', 'containers', len(bad))} {join_quote(bad)}")
+    annotations: list[str] = []
     for key, value in sorted(mapping(metadata.get("annotations")).items()):
         if str(key).startswith(_PREFIX) and not _allowed_annotation(value):
-            bad.append(f'{key}="{value}"')
+            annotations.append(f'{key}="{value}"')
             errors.append(forbidden(f"metadata.annotations[{key}]", value))
-    return bad, errors
-
-
-def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
-    bad, errors = _annotations(metadata)
-    if not bad:
+    values = sorted(bad_values) + annotations
+    if annotations:
+        setters.append(pluralize("annotation", "annotations", len(annotations)))
+    if not setters:
         return ALLOWED
     return CheckResult(
         False,
-        pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", len(bad)),
-        ", ".join(bad),
+        pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", len(values)),
+        f"{' and '.join(setters)} must not set AppArmor profile type to {join_quote(values)}",
         tuple(errors),
     )
 
 
-def _v1_30(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
-    bad, errors = _annotations(metadata)
-    pod_type = mapping(mapping(spec.get("securityContext")).get("appArmorProfile")).get("type")
-    if pod_type == "Unconfined":
-        bad.append('pod must not set securityContext.appArmorProfile.type to "Unconfined"')
-        errors.append(forbidden("spec.securityContext.appArmorProfile.type", pod_type))
-    for container, path in containers(spec):
-        kind = mapping(security_context(container).get("appArmorProfile")).get("type")
-        if kind == "Unconfined":
-            bad.append(f'container "{container.get("name", "")}" must not set securityContext.appArmorProfile.type '
-                       'to "Unconfined"')
-            errors.append(forbidden(f"{path}.securityContext.appArmorProfile.type", kind))
-    if not bad:
-        return ALLOWED
-    return CheckResult(
-        False,
-        pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", len(bad)),
-        ", ".join(bad),
-        tuple(errors),
-    )
-
-
-VERSIONS = (Versioned(0, _v1_0), Versioned(30, _v1_30))
+VERSIONS = (Versioned(0, _v1_0),)

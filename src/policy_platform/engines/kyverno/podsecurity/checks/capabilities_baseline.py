@@ -55,7 +55,7 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
         added = mapping(security_context(container).get("capabilities")).get("add")
         if not isinstance(added, list):
             continue
-        found = [str(cap) for cap in added if str(cap) not in ALLOWED_CAPABILITIES]
+        found = sorted({str(cap) for cap in added if str(cap) not in ALLOWED_CAPABILITIES})
         if found:
             bad_containers.append(container_name(container))
             bad_caps.extend(cap for cap in found if cap not in bad_caps)

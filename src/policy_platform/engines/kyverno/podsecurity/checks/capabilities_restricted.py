@@ -1,7 +1,9 @@
 """capabilities_restricted (restricted, 1.22+): drop ALL capabilities; only NET_BIND_SERVICE may be added.
 
 Restricted fields: ``spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.drop``
-(must include ``ALL``) and ``...capabilities.add`` (only ``NET_BIND_SERVICE``). From 1.25 Windows pods are exempt.
+(must include ``ALL``) and ``...capabilities.add`` (only ``NET_BIND_SERVICE``). Field errors list every missing
+``drop`` (``Required`` when empty, else the sorted values) before every forbidden ``add`` (its sorted values).
+From 1.25 Windows pods are exempt.
 Kyverno control name: ``Capabilities``.
 
 Fails: no ``drop: [ALL]``, or ``add: [SYS_ADMIN]``. Passes: ``drop: [ALL]``, ``add: [NET_BIND_SERVICE]``.
@@ -22,7 +24,6 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     forbidden,
     is_windows,
     join_quote,
-    mapping,
     pluralize,
     required,
     security_context,
@@ -35,22 +36,30 @@ LEVEL = "restricted"
 def _v1_22(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     no_drop: list[str] = []
     bad_add: list[str] = []
-    bad_caps: list[str] = []
-    errors: list[FieldError] = []
+    bad_caps: set[str] = set()
+    drop_errors: list[FieldError] = []
+    add_errors: list[FieldError] = []
     for container, path in containers(spec):
-        caps = mapping(security_context(container).get("capabilities"))
-        drop = caps.get("drop")
-        if not (isinstance(drop, list) and "ALL" in drop):
+        caps = security_context(container).get("capabilities")
+        field = f"{path}.securityContext.capabilities"
+        if not isinstance(caps, Mapping):
             no_drop.append(container_name(container))
-            field = f"{path}.securityContext.capabilities.drop"
-            errors.append(required(field) if not isinstance(drop, list) else forbidden(field, [str(d) for d in drop]))
-        added = caps.get("add")
-        if isinstance(added, list):
-            found = [str(cap) for cap in added if cap != "NET_BIND_SERVICE"]
-            if found:
-                bad_add.append(container_name(container))
-                bad_caps.extend(cap for cap in found if cap not in bad_caps)
-                errors.append(forbidden(f"{path}.securityContext.capabilities.add", found))
+            drop_errors.append(required(f"{field}.drop"))
+            continue
+        raw_drop = caps.get("drop")
+        drop: list[Any] = raw_drop if isinstance(raw_drop, list) else []
+        if "ALL" not in drop:
+            no_drop.append(container_name(container))
+            drop_errors.append(
+                forbidden(f"{field}.drop", sorted({str(d) for d in drop})) if drop else required(f"{field}.drop")
+            )
+        raw_add = caps.get("add")
+        added: list[Any] = raw_add if isinstance(raw_add, list) else []
+        found = sorted({str(cap) for cap in added if cap != "NET_BIND_SERVICE"})
+        if found:
+            bad_add.append(container_name(container))
+            bad_caps.update(found)
+            add_errors.append(forbidden(f"{field}.add", found))
     parts: list[str] = []
     if no_drop:
         parts.append(
@@ -64,7 +73,7 @@ def _v1_22(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
         )
     if not parts:
         return ALLOWED
-    return CheckResult(False, "unrestricted capabilities", "; ".join(parts), tuple(errors))
+    return CheckResult(False, "unrestricted capabilities", "; ".join(parts), (*drop_errors, *add_errors))
 
 
 def _v1_25(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:

@@ -1,8 +1,9 @@
 """procMount (baseline, 1.0+): the default /proc mask must be kept.
 
 Restricted field: ``spec.{containers,initContainers,ephemeralContainers}[*].securityContext.procMount``. Allowed
-values: undefined, ``Default``. From 1.29 pods with ``hostUsers: false`` (user namespaces) are exempt. Kyverno control
-name: ``/proc Mount Type``.
+values: undefined, ``Default``. (Kubernetes' user-namespace relaxation for ``hostUsers: false`` sits behind the
+``UserNamespacesPodSecurityStandards`` feature gate, which Kyverno does not enable.) Kyverno control name:
+``/proc Mount Type``.
 
 Fails: ``procMount: Unmasked``. Passes: ``procMount: Default``.
 """
@@ -50,8 +51,4 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     )
 
 
-def _v1_29(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
-    return ALLOWED if spec.get("hostUsers") is False else _v1_0(metadata, spec)
-
-
-VERSIONS = (Versioned(0, _v1_0), Versioned(29, _v1_29))
+VERSIONS = (Versioned(0, _v1_0),)

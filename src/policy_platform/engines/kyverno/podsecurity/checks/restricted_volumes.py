@@ -1,7 +1,8 @@
 """restrictedVolumes (restricted, 1.0+): only non-host volume types are allowed.
 
 Restricted field: ``spec.volumes[*]``. Allowed types: ``configMap``, ``csi``, ``downwardAPI``, ``emptyDir``,
-``ephemeral``, ``persistentVolumeClaim``, ``projected``, ``secret``. Kyverno control name: ``Volume Types``.
+``ephemeral``, ``image``, ``persistentVolumeClaim``, ``projected``, ``secret``; other types are named in the message
+(``unknown`` when Kubernetes does not know them). Kyverno control name: ``Volume Types``.
 
 Fails: a ``hostPath`` or ``nfs`` volume. Passes: ``emptyDir`` and ``configMap`` volumes.
 """
@@ -23,8 +24,14 @@ from policy_platform.engines.kyverno.podsecurity._model import (
 
 ID = "restrictedVolumes"
 LEVEL = "restricted"
-ALLOWED_TYPES = frozenset(
-    {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+ALLOWED_TYPES = (
+    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret",
+)
+#: The restricted types Kubernetes names, in the order it tests them; anything else is reported as ``unknown``.
+KNOWN_TYPES = (
+    "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi", "glusterfs", "rbd",
+    "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile", "vsphereVolume", "quobyte", "azureDisk",
+    "photonPersistentDisk", "portworxVolume", "scaleIO", "storageos",
 )
 
 
@@ -35,13 +42,12 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     errors = []
     for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
         vol = mapping(volume)
-        kinds = [k for k, v in vol.items() if k != "name" and v is not None]
-        if any(k in ALLOWED_TYPES for k in kinds):
+        if any(vol.get(k) is not None for k in ALLOWED_TYPES):
             continue
-        kind = kinds[0] if kinds else "unknown"
+        kind = next((k for k in KNOWN_TYPES if vol.get(k) is not None), "unknown")
         bad.append(str(vol.get("name", "")))
         types.add(kind)
-        errors.append(forbidden(f"spec.volumes[{i}].{kind}") if kinds else forbidden(f"spec.volumes[{i}]"))
+        errors.append(forbidden(f"spec.volumes[{i}].{kind}"))
     if not bad:
         return ALLOWED
     return CheckResult(

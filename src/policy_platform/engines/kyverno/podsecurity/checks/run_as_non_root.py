@@ -1,7 +1,7 @@
 """runAsNonRoot (restricted, 1.0+): containers must run as non-root.
 
 Restricted fields: ``spec.securityContext.runAsNonRoot`` and the containers' ``securityContext.runAsNonRoot``.
-Allowed: ``true``, or undefined on a container when the pod sets ``true``. Pods with ``hostUsers: false`` are exempt.
+Allowed: ``true``, or undefined on a container when the pod sets ``true``.
 Kyverno control name: ``Running as Non-root``.
 
 Fails: nothing sets ``runAsNonRoot: true``, or something sets ``false``. Passes: pod-level ``runAsNonRoot: true``.
@@ -32,8 +32,6 @@ LEVEL = "restricted"
 
 
 def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
-    if spec.get("hostUsers") is False:
-        return ALLOWED
     setters: list[str] = []
     setter_errors: list[FieldError] = []
     pod_value = mapping(spec.get("securityContext")).get("runAsNonRoot")

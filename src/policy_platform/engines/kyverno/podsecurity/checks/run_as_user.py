@@ -1,7 +1,7 @@
 """runAsUser (restricted, 1.23+): containers must not run as UID 0.
 
 Restricted fields: ``spec.securityContext.runAsUser`` and the containers' ``securityContext.runAsUser``. Allowed:
-any non-zero value, undefined. Pods with ``hostUsers: false`` are exempt. Kyverno control name:
+any non-zero value, undefined. Kyverno control name:
 ``Running as Non-root user``.
 
 Fails: ``runAsUser: 0``. Passes: ``runAsUser: 1000``.
@@ -35,8 +35,6 @@ def _is_zero(value: Any) -> bool:
 
 
 def _v1_23(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
-    if spec.get("hostUsers") is False:
-        return ALLOWED
     setters: list[str] = []
     errors: list[FieldError] = []
     if _is_zero(mapping(spec.get("securityContext")).get("runAsUser")):

@@ -72,11 +72,11 @@ def _make(allowed_types: frozenset[str]) -> Callable[[Mapping[str, Any], Mapping
             return ALLOWED
         parts = []
         if bad_types:
-            parts.append(f"{pluralize('type', 'types', len(bad_types))} {join_quote(bad_types)}")
+            parts.append(f"{pluralize('type', 'types', len(bad_types))} {join_quote(sorted(bad_types))}")
         if bad_users:
-            parts.append(f"{pluralize('user', 'users', len(bad_users))} {join_quote(bad_users)}")
+            parts.append("user may not be set")
         if bad_roles:
-            parts.append(f"{pluralize('role', 'roles', len(bad_roles))} {join_quote(bad_roles)}")
+            parts.append("role may not be set")
         return CheckResult(
             False,
             "seLinuxOptions",

@@ -1,8 +1,8 @@
 """sysctls (baseline, 1.0+): only the safe sysctl subset may be set.
 
 Restricted field: ``spec.securityContext.sysctls[*].name``. Allowed: ``kernel.shm_rmid_forced``,
-``net.ipv4.ip_local_port_range``, ``net.ipv4.tcp_syncookies``, ``net.ipv4.ping_group_range``; 1.27+ also
-``net.ipv4.ip_unprivileged_port_start``; 1.29+ also ``net.ipv4.ip_local_reserved_ports``,
+``net.ipv4.ip_local_port_range``, ``net.ipv4.tcp_syncookies``, ``net.ipv4.ping_group_range``,
+``net.ipv4.ip_unprivileged_port_start``; 1.27+ also ``net.ipv4.ip_local_reserved_ports``; 1.29+ also
 ``net.ipv4.tcp_keepalive_time``, ``net.ipv4.tcp_fin_timeout``, ``net.ipv4.tcp_keepalive_intvl``,
 ``net.ipv4.tcp_keepalive_probes``.
 
@@ -20,17 +20,21 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     Versioned,
     forbidden,
     mapping,
-    pluralize,
 )
 
 ID = "sysctls"
 LEVEL = "baseline"
 _V1_0 = frozenset(
-    {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range"}
+    {
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_unprivileged_port_start",
+    }
 )
-_V1_27 = _V1_0 | {"net.ipv4.ip_unprivileged_port_start"}
+_V1_27 = _V1_0 | {"net.ipv4.ip_local_reserved_ports"}
 _V1_29 = _V1_27 | {
-    "net.ipv4.ip_local_reserved_ports",
     "net.ipv4.tcp_keepalive_time",
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_keepalive_intvl",
@@ -50,9 +54,7 @@ def _make(allowed: frozenset[str]) -> Callable[[Mapping[str, Any], Mapping[str, 
                 errors.append(forbidden(f"spec.securityContext.sysctls[{i}].name", name))
         if not bad:
             return ALLOWED
-        return CheckResult(
-            False, pluralize("forbidden sysctl", "forbidden sysctls", len(bad)), ", ".join(bad), tuple(errors)
-        )
+        return CheckResult(False, "forbidden sysctls", ", ".join(bad), tuple(errors))
 
     return check
 
