@@ -162,7 +162,36 @@ def _assert_replacement(entry: VersionEntry, message: str, props: dict[str, str]
         return
     available = semver.compare(target, entry.replacement_available_in) >= 0
     assert props["replacementAvailable"] == ("true" if available else "false")
+    suggested = props["suggestedApi"]
+    if "too, with no replacement API" in message:
+        dead_end = TABLE.match(suggested, entry.kind or "SomeKind")
+        assert suggested in _chain(entry) and dead_end is not None and not dead_end.replacement_api
+        assert semver.compare(target, dead_end.removed_in) >= 0
+        assert message.endswith(
+            f"; its replacement {suggested} is removed in {entry.component} {dead_end.removed_in} too, "
+            "with no replacement API"
+        )
+        return
+    if suggested != entry.replacement_api:
+        # the data's replacement is outdated at the target: the suggestion is further down the chain, available, and
+        # itself neither deprecated nor removed at the target (or the end of the chain)
+        chain = _chain(entry)
+        assert suggested in chain, (suggested, chain)
+        since = chain[suggested]
+        assert semver.compare(target, since) >= 0
+        assert message.endswith(f"; use {suggested} (available since {since})")
+        return
     if available:
         assert message.endswith(f"; use {entry.replacement_api} (available since {entry.replacement_available_in})")
     else:
         assert f"; use {entry.replacement_api} (available from {entry.replacement_available_in}" in message
+
+
+def _chain(entry: VersionEntry) -> dict[str, str]:
+    """Every replacement reachable from ``entry`` through the table → when it became available."""
+    out: dict[str, str] = {}
+    current: VersionEntry | None = entry
+    while current is not None and current.replacement_api and current.replacement_api not in out:
+        out[current.replacement_api] = current.replacement_available_in
+        current = TABLE.match(current.replacement_api, entry.kind or "SomeKind")
+    return out

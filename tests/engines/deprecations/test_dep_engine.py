@@ -105,6 +105,7 @@ def test_list_items_have_item_paths_and_properties() -> None:
         "component": "k8s",
         "replacementAvailable": "true",
         "targetVersion": "v1.29.0",
+        "suggestedApi": "batch/v1",
     }
 
 
@@ -206,3 +207,31 @@ def test_decode_reports_bad_documents_and_keeps_the_rest() -> None:
     (err,) = errors
     assert (err.file, err.line) == ("mixed.yaml", 5)
     assert err.message.startswith("invalid YAML")
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "target", "ending"),
+    [
+        # the data's replacement is current: it is named as is
+        ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", "v1.27.0",
+         "; use flowcontrol.apiserver.k8s.io/v1beta3 (available since v1.26.0)"),
+        # v1beta3 is itself deprecated at v1.29 and v1 is available: follow the chain
+        ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", "v1.29.0",
+         "; use flowcontrol.apiserver.k8s.io/v1 (available since v1.29.0)"),
+        ("flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration", "v1.33.0",
+         "; use flowcontrol.apiserver.k8s.io/v1 (available since v1.29.0)"),
+        ("storage.k8s.io/v1alpha1", "CSIStorageCapacity", "v1.23.0",
+         "; use storage.k8s.io/v1beta1 (available since v1.21.0)"),
+        ("storage.k8s.io/v1alpha1", "CSIStorageCapacity", "v1.24.0",
+         "; use storage.k8s.io/v1 (available since v1.24.0)"),
+        # extensions/v1beta1 PodSecurityPolicy -> policy/v1beta1, itself removed in v1.25 with no replacement
+        ("extensions/v1beta1", "PodSecurityPolicy", "v1.20.0", "; use policy/v1beta1 (available since v1.10.0)"),
+        ("extensions/v1beta1", "PodSecurityPolicy", "v1.30.0",
+         "; its replacement policy/v1beta1 is removed in k8s v1.25.0 too, with no replacement API"),
+    ],
+)
+def test_replacement_chain(api_version: str, kind: str, target: str, ending: str) -> None:
+    (doc,) = load_stream(f"apiVersion: {api_version}\nkind: {kind}\n", "m.yaml")
+    (outcome,) = list(DeprecationsEngine(TABLE, targets={"k8s": target}).evaluate(doc))
+    assert outcome.message.endswith(ending)
+    assert outcome.properties["replacementApi"] == TABLE.match(api_version, kind).replacement_api  # type: ignore[union-attr]

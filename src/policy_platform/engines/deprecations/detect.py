@@ -56,8 +56,42 @@ def assess(entry: VersionEntry, target: semver.Version) -> Assessment:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """The replacement to recommend at a target. ``removed_in`` is set when even that replacement is removed at the
+    target and names no successor (``extensions/v1beta1`` → ``policy/v1beta1`` PodSecurityPolicy)."""
+
+    api: str = ""
+    available_in: str = ""
+    removed_in: str = ""
+
+
+def suggest(table: VersionTable, entry: VersionEntry, target: semver.Version) -> Suggestion:
+    """The entry's replacement, followed through the table while that replacement is itself deprecated or removed at
+    the target and *its* replacement is available there (so ``flowcontrol.apiserver.k8s.io/v1beta1`` at v1.33 points
+    to ``v1``, not to the removed ``v1beta3``). Empty when the entry names no replacement."""
+    api, since = entry.replacement_api, entry.replacement_available_in
+    seen = {entry.version}
+    while api and api not in seen:
+        seen.add(api)
+        nxt = table.match(api, entry.kind)
+        if nxt is None:
+            break
+        verdict = assess(nxt, target)
+        if not nxt.replacement_api:
+            return Suggestion(api, since, nxt.removed_in if verdict.removed else "")
+        if not (verdict.deprecated or verdict.removed) or not verdict.replacement_available:
+            break
+        api, since = nxt.replacement_api, nxt.replacement_available_in
+    return Suggestion(api, since)
+
+
+@dataclass(frozen=True, slots=True)
 class Detection:
-    """One object that uses a deprecated or removed API at its component's target version."""
+    """One object that uses a deprecated or removed API at its component's target version.
+
+    ``suggested_api``/``suggested_available_in`` is the replacement to recommend at the target (see :func:`suggest`);
+    it differs from the data's ``replacement-api`` only when that replacement is itself outdated at the target.
+    """
 
     entry: VersionEntry
     name: str
@@ -71,6 +105,9 @@ class Detection:
     deprecated: bool
     removed: bool
     replacement_available: bool
+    suggested_api: str = ""
+    suggested_available_in: str = ""
+    suggested_removed_in: str = ""
 
     @property
     def location(self) -> str:
@@ -132,6 +169,7 @@ def detect(
             or not (verdict.removed or (verdict.deprecated and not only_removed))
         ):
             continue
+        hint = suggest(table, entry, target) if target is not None else Suggestion()
         path = (*prefix, "apiVersion")
         pos = document.locate(path)
         line, column = (pos[0], pos[1]) if pos else (document.start_line + 1 if document.text else None, None)
@@ -148,6 +186,9 @@ def detect(
             deprecated=verdict.deprecated,
             removed=verdict.removed,
             replacement_available=verdict.replacement_available,
+            suggested_api=hint.api,
+            suggested_available_in=hint.available_in,
+            suggested_removed_in=hint.removed_in,
         )
 
 
@@ -161,9 +202,17 @@ def keep(
     return detection.removed or (detection.deprecated and not only_removed)
 
 
-def message(entry: VersionEntry, target: str, *, removed: bool, replacement_available: bool) -> str:
+def message(
+    entry: VersionEntry,
+    target: str,
+    *,
+    removed: bool,
+    replacement_available: bool,
+    suggestion: Suggestion | None = None,
+) -> str:
     """One line for a finding, e.g. ``extensions/v1beta1 Ingress is removed in k8s v1.22.0 (target v1.29.0); use
-    networking.k8s.io/v1 (available since v1.19.0)``."""
+    networking.k8s.io/v1 (available since v1.19.0)``. ``suggestion`` (from :func:`suggest`) replaces the data's
+    replacement when it differs."""
     what = f"{entry.version} {entry.kind}".strip()
     comp = entry.component
     if removed:
@@ -176,6 +225,14 @@ def message(entry: VersionEntry, target: str, *, removed: bool, replacement_avai
         head = f"{what} is deprecated in {comp} {entry.deprecated_in} (target {target})"
     if not entry.replacement_api:
         return f"{head}; no replacement API"
+    if suggestion is not None and suggestion.removed_in:
+        return (
+            f"{head}; its replacement {suggestion.api} is removed in {comp} {suggestion.removed_in} too, "
+            "with no replacement API"
+        )
+    if suggestion is not None and suggestion.api and suggestion.api != entry.replacement_api:
+        api, since = suggestion.api, suggestion.available_in
+        return f"{head}; use {api} (available since {since})" if since else f"{head}; use {api}"
     if not entry.replacement_available_in:
         return f"{head}; use {entry.replacement_api}"
     if replacement_available:
@@ -199,6 +256,7 @@ def properties(detection: Detection) -> dict[str, str]:
         "component": e.component,
         "replacementAvailable": "true" if detection.replacement_available else "false",
         "targetVersion": detection.target,
+        "suggestedApi": detection.suggested_api,
     }
 
 
@@ -251,7 +309,13 @@ class DeprecationsEngine:
                 policy=POLICY,
                 rule=RULE_REMOVED if d.removed else RULE_DEPRECATED,
                 status=Status.FAIL if d.removed else self.deprecated_status,
-                message=message(d.entry, d.target, removed=d.removed, replacement_available=d.replacement_available),
+                message=message(
+                    d.entry,
+                    d.target,
+                    removed=d.removed,
+                    replacement_available=d.replacement_available,
+                    suggestion=Suggestion(d.suggested_api, d.suggested_available_in, d.suggested_removed_in),
+                ),
                 path=d.path,
                 severity=Severity.HIGH if d.removed else Severity.MEDIUM,
                 properties=properties(d),
