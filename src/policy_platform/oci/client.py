@@ -22,8 +22,7 @@ import json
 import ssl
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import IO, Any
 
 import httpx
@@ -31,6 +30,7 @@ import httpx
 from policy_platform.errors import IntegrityError, RegistryError
 from policy_platform.oci import media
 from policy_platform.oci.auth import Credentials, credentials_from_docker_config, parse_challenge
+from policy_platform.oci.options import RegistryOptions, options_from_env
 from policy_platform.oci.ref import Reference
 
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
@@ -39,22 +39,6 @@ _CHUNK = 1 << 16
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class RegistryOptions:
-    """How to reach registries: credentials, TLS, timeouts, retries and an optional injected httpx transport."""
-
-    username: str = ""
-    password: str = ""
-    insecure_registries: frozenset[str] = frozenset()
-    ca_file: str = ""
-    docker_config: Path | None = None
-    use_docker_config: bool = True
-    timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 0.2
-    transport: httpx.BaseTransport | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,21 +465,5 @@ def iter_layers(manifest: Manifest) -> Iterator[dict[str, Any]]:
             yield layer
 
 
-def options_from_env(
-    environ: Mapping[str, str],
-    *,
-    insecure: Iterator[str] | tuple[str, ...] = (),
-    username: str = "",
-    password: str = "",
-    ca_file: str = "",
-) -> RegistryOptions:
-    """Registry options from explicit values plus ``POLICY_PLATFORM_INSECURE_REGISTRIES`` (comma-separated hosts)
-    and ``POLICY_PLATFORM_CA_FILE``."""
-    hosts = {h.strip() for h in environ.get("POLICY_PLATFORM_INSECURE_REGISTRIES", "").split(",") if h.strip()}
-    hosts.update(insecure)
-    return RegistryOptions(
-        username=username,
-        password=password,
-        insecure_registries=frozenset(hosts),
-        ca_file=ca_file or environ.get("POLICY_PLATFORM_CA_FILE", ""),
-    )
+
+__all__ = ["Manifest", "RegistryClient", "RegistryOptions", "client_for", "options_from_env", "sha256_digest"]

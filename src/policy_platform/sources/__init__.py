@@ -19,7 +19,7 @@ from typing import Literal
 
 from policy_platform.config.model import PlatformConfig, SourceSpec
 from policy_platform.errors import IntegrityError, SourceError, UnsupportedSourceError
-from policy_platform.oci.client import RegistryOptions, options_from_env
+from policy_platform.oci.options import RegistryOptions, options_from_env
 from policy_platform.sources.archive import ArchiveSource
 from policy_platform.sources.base import FetchContext, Pin, SourceType
 from policy_platform.sources.git import GitSource

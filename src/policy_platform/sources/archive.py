@@ -8,8 +8,6 @@ import ssl
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import httpx
-
 from policy_platform.config.model import SourceSpec
 from policy_platform.errors import IntegrityError, SourceError
 from policy_platform.oci.tree import tree_from_archive
@@ -22,6 +20,8 @@ def download(spec: SourceSpec, ctx: FetchContext) -> bytes:
     url = spec.url
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
+        import httpx  # only for remote archives: keeps importing sources cheap
+
         host = parsed.netloc
         if parsed.scheme == "http" and host not in ctx.registry.insecure_registries:
             raise SourceError(f"{ctx.what}: plain http URL {url} (use https, or list the host as insecure)")

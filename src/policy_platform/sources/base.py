@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from policy_platform.config.model import SourceSpec
-from policy_platform.oci.client import RegistryOptions
+from policy_platform.oci.options import RegistryOptions
 
 
 @dataclass(frozen=True, slots=True)

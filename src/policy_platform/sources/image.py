@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from policy_platform.config.model import SourceSpec
-from policy_platform.oci.client import RegistryClient
-from policy_platform.oci.image import extract_path, select_image
 from policy_platform.oci.ref import parse_reference
 from policy_platform.sources.base import FetchContext, Pin, mutable_tag
 from policy_platform.sources.oci import subtree, verify_signature
@@ -23,6 +21,9 @@ def image_path(spec: SourceSpec) -> str:
 
 class ImageSource:
     def resolve(self, spec: SourceSpec, ctx: FetchContext) -> Pin:
+        from policy_platform.oci.client import RegistryClient  # httpx only when a registry is used
+        from policy_platform.oci.image import select_image
+
         ref = parse_reference(spec.ref)
         with RegistryClient(ref.registry, ctx.registry) as client:
             selected = select_image(client, ref.repository, ref.reference, spec.platform)
@@ -34,6 +35,9 @@ class ImageSource:
         )
 
     def fetch(self, spec: SourceSpec, pin: Pin, dest: Path, ctx: FetchContext) -> None:
+        from policy_platform.oci.client import RegistryClient
+        from policy_platform.oci.image import extract_path, select_image
+
         verify_signature(spec, pin.pin, ctx)
         ref = parse_reference(spec.ref)
         with RegistryClient(ref.registry, ctx.registry) as client:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from policy_platform.config.model import SourceSpec
 from policy_platform.errors import RegistryError, SourceError
-from policy_platform.oci.client import RegistryClient
 from policy_platform.oci.ref import parse_reference
 from policy_platform.oci.tree import Tree
 from policy_platform.sources.base import FetchContext, Pin, mutable_tag
@@ -28,6 +27,8 @@ def verify_signature(spec: SourceSpec, digest: str, ctx: FetchContext) -> None:
 
 
 def resolve_digest(spec: SourceSpec, ctx: FetchContext) -> Pin:
+    from policy_platform.oci.client import RegistryClient  # httpx only when a registry is used
+
     ref = parse_reference(spec.ref)
     if ref.digest:
         return Pin(pin=ref.digest)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from policy_platform.errors import UsageError
-from policy_platform.oci.client import RegistryOptions, options_from_env
+from policy_platform.oci.options import RegistryOptions, options_from_env
 from policy_platform.oci.ref import parse_reference
 
 HELP = "push a bundle to an OCI registry"
