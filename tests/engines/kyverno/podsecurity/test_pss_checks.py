@@ -122,7 +122,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], tuple[str, str, tuple[Fie
         "hostPorts",
         {},
         {"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 80}, {"hostPort": 443}]}]},
-        ("hostPort", 'container "a" uses hostPorts 80, 443',
+        ("hostPort", 'container "a" uses hostPorts 443, 80',
          (F("spec.containers[0].ports[0].hostPort", 80), F("spec.containers[0].ports[1].hostPort", 443))),
     ),
     ("privileged", {}, {"containers": [c("a", privileged=False)]}, None),
@@ -275,6 +275,30 @@ def test_no_user_namespace_relaxation_without_the_kubernetes_feature_gate(check_
     spec = {"hostUsers": False, "securityContext": {"runAsUser": 0},
             "containers": [c("a", procMount="Unmasked", runAsNonRoot=False)]}
     assert not get(check_id).VERSIONS[-1].check({}, spec).allowed
+
+
+def test_seccomp_annotations_before_1_19() -> None:
+    metadata = {
+        "annotations": {
+            "seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+            "container.seccomp.security.alpha.kubernetes.io/a": "docker/default",
+            "container.seccomp.security.alpha.kubernetes.io/b": "localhost/x",
+            "container.seccomp.security.alpha.kubernetes.io/c": "weird",
+        }
+    }
+    result = get("seccompProfile_baseline").VERSIONS[0].check(metadata, {"containers": [c("a"), c("b"), c("c")]})
+    assert (result.reason, result.detail) == (
+        "seccompProfile",
+        'forbidden annotations container.seccomp.security.alpha.kubernetes.io/c="weird", '
+        'seccomp.security.alpha.kubernetes.io/pod="unconfined"',
+    )
+
+
+@pytest.mark.parametrize("check_id", ["seccompProfile_baseline", "seccompProfile_restricted"])
+def test_seccomp_profile_without_type_is_a_bad_value(check_id: str) -> None:
+    result = get(check_id).VERSIONS[-1].check({}, {"containers": [c("a", seccompProfile={})]})
+    assert result.detail == 'container "a" must not set securityContext.seccompProfile.type to ""'
+    assert result.errors == (F("spec.containers[0].securityContext.seccompProfile.type", ""),)
 
 
 def test_unknown_check_id_raises() -> None:

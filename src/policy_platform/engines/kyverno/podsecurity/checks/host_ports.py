@@ -41,6 +41,7 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
                 found = True
                 if str(host_port) not in ports:
                     ports.append(str(host_port))
+                    ports.sort()  # a Go string set: listed in lexical order
                 errors.append(forbidden(f"{path}.ports[{i}].hostPort", host_port))
         if found:
             bad.append(container_name(container))

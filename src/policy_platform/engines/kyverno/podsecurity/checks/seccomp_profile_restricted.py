@@ -33,27 +33,32 @@ LEVEL = "restricted"
 _GOOD = ("RuntimeDefault", "Localhost")
 
 
+def _profile_type(context: Mapping[str, Any]) -> str | None:
+    """The ``seccompProfile.type`` of a security context ("" when a profile has no type), None without profile."""
+    profile = context.get("seccompProfile")
+    return str(profile.get("type") or "") if isinstance(profile, Mapping) else None
+
+
 def _v1_19(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     setters: list[str] = []
     setter_errors: list[FieldError] = []
-    pod_type = mapping(mapping(spec.get("securityContext")).get("seccompProfile")).get("type")
+    bad_values: set[str] = set()
+    pod_type = _profile_type(mapping(spec.get("securityContext")))
     pod_ok = pod_type in _GOOD
-    bad_values: list[str] = []
     if pod_type is not None and not pod_ok:
         setters.append("pod")
-        bad_values.append(str(pod_type))
         setter_errors.append(forbidden("spec.securityContext.seccompProfile.type", pod_type))
+        bad_values.add(pod_type)
     explicit: list[str] = []
     implicit: list[str] = []
     implicit_errors: list[FieldError] = []
     for container, path in containers(spec):
-        kind = mapping(security_context(container).get("seccompProfile")).get("type")
+        kind = _profile_type(security_context(container))
         if kind is not None:
             if kind not in _GOOD:
                 explicit.append(container_name(container))
-                if str(kind) not in bad_values:
-                    bad_values.append(str(kind))
                 setter_errors.append(forbidden(f"{path}.securityContext.seccompProfile.type", kind))
+                bad_values.add(kind)
         elif not pod_ok:
             implicit.append(container_name(container))
             implicit_errors.append(required(f"{path}.securityContext.seccompProfile.type"))
@@ -63,7 +68,8 @@ def _v1_19(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
         return CheckResult(
             False,
             "seccompProfile",
-            f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to {join_quote(bad_values)}",
+            f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to "
+            f"{join_quote(sorted(bad_values))}",
             tuple(setter_errors),
         )
     if implicit:
