@@ -52,8 +52,8 @@ def test_lock_entry_not_matching_config_is_refused(tmp_path: Path) -> None:
     lock_sources(load_config(cfg_path))
     cfg_path.write_text(cfg_path.read_text().replace("ref: v1.0.0", "ref: main"))
     cfg = load_config(cfg_path)
-    with pytest.raises(IntegrityError, match=r"platform.yaml:6: source 'team': platform.lock pins "
-                                             r"'../team.git@v1.0.0' but platform.yaml now says '../team.git@main'; "
+    with pytest.raises(IntegrityError, match=r"platform.yaml:6: source 'team': platform.lock is out of date \(ref "
+                                             r"'../team.git@v1.0.0' -> '../team.git@main'\); "
                                              r"run 'policy-platform update team'"):
         materialize(cfg, cfg.sources[0])
 

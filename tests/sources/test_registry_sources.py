@@ -136,3 +136,45 @@ def test_two_concurrent_builds_share_one_cache(tmp_path: Path, registry: Registr
     entries = sorted(p.name for p in (isolated_cache / "trees" / "oci").iterdir())
     assert len(entries) == 2  # one per source, each built once
     assert not any((isolated_cache / "tmp").iterdir())
+
+
+def test_moved_tag_after_signing_is_refused(tmp_path: Path, registry: Registry) -> None:
+    generate_keypair(tmp_path / "k.key", tmp_path / "k.pub")
+    ref = parse_reference(f"{registry.host}/sources/retagged:v2.0.0")
+    push_bundle(build_bundle(load_config(EXAMPLE), environments=["dev"]).tarball()[0], ref, options=registry.options())
+    signed = sign_reference(ref, tmp_path / "k.key", options=registry.options())
+    tampered = push_bundle(build_bundle(load_config(EXAMPLE), environments=["prd"]).tarball()[0], ref,
+                           options=registry.options(), force=True)
+    assert tampered.digest != signed.subject
+    cfg = load_config(platform(tmp_path / "p", f"  - {{name: security-policy, type: oci, ref: '{ref}', "
+                                               f"verify: {{key: ../k.pub}}}}\n"))
+    with pytest.raises(IntegrityError, match=rf"source 'security-policy': .*sources/retagged@{tampered.digest} is not "
+                                             r"signed"):
+        materialize(cfg, cfg.sources[0])
+    by_digest = ref.with_digest(signed.subject)
+    pinned = load_config(platform(tmp_path / "q", f"  - {{name: security-policy, type: oci, "
+                                                  f"ref: '{by_digest}', verify: {{key: ../k.pub}}}}\n"))
+    assert materialize(pinned, pinned.sources[0]).pin == signed.subject
+
+
+def test_image_index_platform_is_locked(tmp_path: Path, registry: Registry) -> None:
+    from oci_registry import push_index
+
+    with RegistryClient(registry.host, registry.options()) as client:
+        amd = push_image(client, "sources/multi", "amd", [[("repos/sec/arch.txt", "file", "amd64\n")]])
+        arm = push_image(client, "sources/multi", "arm", [[("repos/sec/arch.txt", "file", "arm64\n")]],
+                         platform=("linux", "arm64"))
+        index = push_index(client, "sources/multi", "1.0.0", [(amd[0], amd[1], "linux", "amd64"),
+                                                               (arm[0], arm[1], "linux", "arm64")])
+    ref = f"{registry.host}/sources/multi:1.0.0"
+    cfg_path = platform(tmp_path, f"  - {{name: sec, type: image, ref: '{ref}', platform: linux/arm64}}\n")
+    entries, _ = lock_sources(load_config(cfg_path))
+    assert (entries["sec"].pin, entries["sec"].digest, entries["sec"].platform) == (index, arm[0], "linux/arm64")
+    cfg = load_config(cfg_path)
+    src = materialize(cfg, cfg.sources[0])
+    assert (src.root / "arch.txt").read_text() == "arm64\n" and src.platform == "linux/arm64"
+    cfg_path.write_text(cfg_path.read_text().replace("linux/arm64", "linux/amd64"))
+    cfg = load_config(cfg_path)
+    with pytest.raises(IntegrityError, match=r"source 'sec': platform.lock is out of date \(platform 'linux/arm64' -> "
+                                             r"'linux/amd64'\); run 'policy-platform update sec'"):
+        materialize(cfg, cfg.sources[0])

@@ -111,10 +111,11 @@ def materialize(
     entry = lockfile.entries.get(spec.name) if lockfile is not None else None
     notices: list[str] = []
     if entry is not None:
-        if not entry.matches(spec):
+        changed = entry.differences(spec)
+        if changed:
             raise IntegrityError(
-                f"source '{spec.name}': {lockfile.path.name if lockfile else 'platform.lock'} pins '{entry.ref}' but "
-                f"platform.yaml now says '{spec_ref(spec)}'; run 'policy-platform update {spec.name}'",
+                f"source '{spec.name}': platform.lock is out of date ({', '.join(changed)}); "
+                f"run 'policy-platform update {spec.name}'",
                 file=str(config.file), line=spec.line,
             )
         pin = Pin(pin=entry.pin, platform=entry.platform, digest=entry.digest)

@@ -40,8 +40,22 @@ class LockEntry:
     digest: str = ""
 
     def matches(self, spec: SourceSpec) -> bool:
-        same = (self.type, self.ref, self.path, self.subdir) == (spec.type, spec_ref(spec), spec.path, spec.subdir)
-        return same and (not spec.platform or spec.platform == self.platform)
+        return not self.differences(spec)
+
+    def differences(self, spec: SourceSpec) -> list[str]:
+        """What platform.yaml changed since this entry was locked (``"ref 'a' -> 'b'"``), empty when it matches."""
+        out = []
+        for key, locked, now in (
+            ("type", self.type, spec.type),
+            ("ref", self.ref, spec_ref(spec)),
+            ("path", self.path, spec.path),
+            ("subdir", self.subdir, spec.subdir),
+        ):
+            if locked != now:
+                out.append(f"{key} '{locked}' -> '{now}'")
+        if spec.platform and spec.platform != self.platform:
+            out.append(f"platform '{self.platform}' -> '{spec.platform}'")
+        return out
 
 
 @dataclass(frozen=True, slots=True)
