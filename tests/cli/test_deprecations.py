@@ -250,3 +250,13 @@ def test_list_versions(cli: Cli) -> None:
     assert any(line.split()[:3] == ["PodSecurityPolicy", "policy/v1beta1", "v1.21.0"] for line in out.splitlines())
     code, _out, err = cli("deprecations", "--list-versions", "-o", "csv")
     assert code == 2 and "the output format must be one of (normal|wide|json|yaml)" in err
+
+
+def test_a_template_named_directly_is_rendered(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, out, err = cli("deprecations", "manifests/chart/templates/psp.yaml", "-t", "k8s=v1.25.0", "-o", "custom",
+                         "--columns", "name,kind,filepath")
+    assert (code, err) == (4, "")
+    assert [line.split() for line in out.splitlines()[1:] if line] == [
+        ["legacy-psp", "PodSecurityPolicy", "manifests/chart/templates/psp.yaml:2"]
+    ]

@@ -18,7 +18,8 @@ do, with Pluto's data schema, columns, output formats and exit codes.
 
 Inputs: files (any extension), folders (recursive; *.yaml, *.yml, *.json strictly, other files leniently), `-` for
 standard input, multi-document YAML and JSON, `List` objects (items unpacked). A folder holding Chart.yaml is a Helm
-chart: it is rendered with its default values (plus --values/--set) before detection.
+chart: it is rendered with its default values (plus --values/--set) before detection; a file under a chart's
+templates/ is rendered with its chart too.
 
 Target versions: --target-versions beats platform.yaml (`kubernetes.version`, per environment with --env), which beats
 the defaults in the data file (k8s v1.25.0, istio v1.11.0, cert-manager v1.5.3, as Pluto).

@@ -8,7 +8,9 @@
   holds READMEs and scripts.
 * A folder holding ``Chart.yaml`` is a Helm chart: it is rendered (default values, then ``values`` layered on top) with
   the lead's renderer and the rendered templates are scanned as ``<chart>/templates/<file>``; its files are not
-  scanned raw. This is the main difference from Pluto, which skips or half-parses templates.
+  scanned raw. This is the main difference from Pluto, which skips or half-parses templates. A single file under a
+  chart's ``templates/`` named on the command line is rendered too (the chart is rendered, that template's output
+  kept).
 * Content is decoded as JSON first when it looks like JSON (Pluto tries JSON first), else as a multi-document YAML
   stream; a document that does not parse is reported with file and line and the others are kept.
 
@@ -127,8 +129,24 @@ def collect(
                 else:
                     add(*_file(item, strict=item.suffix.lower() in STRICT_SUFFIXES))
             continue
+        chart = _enclosing_chart(path)
+        if chart is not None:
+            docs, errs = _chart(chart, values or {}, kube_version, renderer)
+            add([d for d in docs if Path(d.file) == chart / path.resolve().relative_to(chart.resolve())], errs)
+            continue
         add(*_file(path, strict=True))
     return Inputs(documents=tuple(documents), errors=tuple(errors))
+
+
+def _enclosing_chart(path: Path) -> Path | None:
+    """The chart folder when ``path`` is a file under a chart's ``templates/`` (as the user spelled the path)."""
+    parts = path.parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "templates":
+            root = Path(*parts[:i]) if i else Path(".")
+            if (root / "Chart.yaml").is_file():
+                return root
+    return None
 
 
 def _file(path: Path, *, strict: bool) -> tuple[list[Document], list[InputError]]:
