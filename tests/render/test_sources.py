@@ -193,3 +193,15 @@ def test_chart_not_found(tmp_path: Path) -> None:
     (root / "charts/b/Chart.yaml").write_text("apiVersion: v2\nname: b\nversion: 1.0.0\n")
     with pytest.raises(ConfigError, match=r"several charts under charts/ \(a, b\)"):
         render_source(SourceSpec(name="repo", type="local", path="repo"), root, "dev")
+
+
+def test_no_renderer_says_how_to_install(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policy_platform.render import helm
+
+    monkeypatch.setattr(helm, "_sdk", lambda: None)
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(RenderError) as exc:
+        api.render(config=example, env="dev")
+    assert "no Helm renderer available: install the SDK with `pip install helm-python-sdk==0.2.2`" in str(exc.value)
+    assert exc.value.file is not None and exc.value.file.endswith("charts/devops-policy")
+    assert helm.renderer_name() == "none"
