@@ -178,3 +178,16 @@ def test_image_index_platform_is_locked(tmp_path: Path, registry: Registry) -> N
     with pytest.raises(IntegrityError, match=r"source 'sec': platform.lock is out of date \(platform 'linux/arm64' -> "
                                              r"'linux/amd64'\); run 'policy-platform update sec'"):
         materialize(cfg, cfg.sources[0])
+
+
+def test_adding_verify_to_a_cached_source_still_verifies(tmp_path: Path, registry: Registry) -> None:
+    generate_keypair(tmp_path / "k.key", tmp_path / "k.pub")
+    ref = parse_reference(f"{registry.host}/sources/cached-unsigned:v1.0.0")
+    push_bundle(build_bundle(load_config(EXAMPLE), environments=["dev"]).tarball()[0], ref, options=registry.options())
+    cfg_path = platform(tmp_path / "p", f"  - {{name: security-policy, type: oci, ref: '{ref}'}}\n")
+    cfg = load_config(cfg_path)
+    assert materialize(cfg, cfg.sources[0]).root.is_dir()  # cached without verification
+    cfg_path.write_text(cfg_path.read_text().replace("}\n", ", verify: {key: ../k.pub}}\n"))
+    cfg = load_config(cfg_path)
+    with pytest.raises(IntegrityError, match=r"is not signed"):
+        materialize(cfg, cfg.sources[0])

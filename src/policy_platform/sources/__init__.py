@@ -12,6 +12,7 @@ resolved live and yields a notice. ``offline=True`` uses only the lock file and 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +70,23 @@ def _impl(config: PlatformConfig, spec: SourceSpec) -> SourceType:
     return impl
 
 
-def _entry_path(store: Store, spec: SourceSpec, pin: Pin) -> Path:
+def _key_fingerprint(config: PlatformConfig, spec: SourceSpec) -> str:
+    """Part of the cache key when ``verify`` is set: an entry exists only once verified with exactly this key."""
+    if not spec.verify_key:
+        return ""
+    key = Path(spec.verify_key)
+    path = key if key.is_absolute() else config.base_dir / key
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise SourceError(f"source '{spec.name}': cannot read verify key {path}: {exc.strerror}",
+                          file=str(config.file), line=spec.line) from exc
+
+
+def _entry_path(store: Store, config: PlatformConfig, spec: SourceSpec, pin: Pin) -> Path:
     scoped = spec.name if spec.type == "oci" else ""
-    return store.entry(spec.type, (pin.pin, pin.digest, spec.path, spec.subdir, scoped))
+    parts = (pin.pin, pin.digest, spec.path, spec.subdir, scoped, _key_fingerprint(config, spec))
+    return store.entry(spec.type, parts)
 
 
 def _lock_for(config: PlatformConfig, lock: LockOption) -> LockFile | None:
@@ -81,7 +96,7 @@ def _lock_for(config: PlatformConfig, lock: LockOption) -> LockFile | None:
 
 
 def _fetch(config: PlatformConfig, spec: SourceSpec, pin: Pin, store: Store, ctx: FetchContext, offline: bool) -> Path:
-    path = _entry_path(store, spec, pin)
+    path = _entry_path(store, config, spec, pin)
     if path.is_dir():
         return path
     if offline:
@@ -249,7 +264,7 @@ def source_statuses(config: PlatformConfig, *, cache_dir: Path | None = None) ->
             state = "unlocked"
             remembered = store.recall(spec.type, spec_ref(spec)) or {}
             pin = Pin(remembered.get("pin", ""), remembered.get("platform", ""), remembered.get("digest", ""))
-        path = _entry_path(store, spec, pin) if pin.pin else None
+        path = _entry_path(store, config, spec, pin) if pin.pin else None
         cached = "cached" if path is not None and path.is_dir() else "missing"
         out.append(SourceStatus(spec.name, spec.type, spec_ref(spec), pin.pin, state, cached,
                                 path if cached == "cached" else None))
