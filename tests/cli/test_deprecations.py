@@ -260,3 +260,13 @@ def test_a_template_named_directly_is_rendered(cli: Cli, monkeypatch: pytest.Mon
     assert [line.split() for line in out.splitlines()[1:] if line] == [
         ["legacy-psp", "PodSecurityPolicy", "manifests/chart/templates/psp.yaml:2"]
     ]
+
+
+def test_symlink_loops_are_walked_once(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "m.yaml").write_text(INGRESS, encoding="utf-8")
+    (tmp_path / "d" / "loop").symlink_to(tmp_path / "d", target_is_directory=True)
+    code, out, err = cli("deprecations", "d", "-o", "custom", "--columns", "name,filepath")
+    assert (code, err) == (3, "")
+    assert [line.split() for line in out.splitlines()[1:] if line] == [["web", "d/m.yaml:1"]]

@@ -72,8 +72,14 @@ def decode(text: str, file: str) -> tuple[list[Document], list[InputError]]:
     return docs, errors
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Files and chart folders under ``root``, sorted, hidden entries skipped; a chart is yielded, not entered."""
+def _walk(root: Path, seen: set[Path] | None = None) -> Iterator[Path]:
+    """Files and chart folders under ``root``, sorted, hidden entries skipped; a chart is yielded, not entered.
+    A folder reached twice through symbolic links is walked once."""
+    seen = set() if seen is None else seen
+    real = root.resolve()
+    if real in seen:
+        return
+    seen.add(real)
     try:
         children = sorted(root.iterdir(), key=lambda p: p.name)
     except OSError as exc:
@@ -85,7 +91,7 @@ def _walk(root: Path) -> Iterator[Path]:
             if (child / "Chart.yaml").is_file():
                 yield child
             else:
-                yield from _walk(child)
+                yield from _walk(child, seen)
         elif child.is_file():
             yield child
 
