@@ -187,7 +187,7 @@ def test_adding_verify_to_a_cached_source_still_verifies(tmp_path: Path, registr
     cfg_path = platform(tmp_path / "p", f"  - {{name: security-policy, type: oci, ref: '{ref}'}}\n")
     cfg = load_config(cfg_path)
     assert materialize(cfg, cfg.sources[0]).root.is_dir()  # cached without verification
-    cfg_path.write_text(cfg_path.read_text().replace("}\n", ", verify: {key: ../k.pub}}\n"))
+    cfg_path.write_text(cfg_path.read_text().replace(f"ref: '{ref}'}}", f"ref: '{ref}', verify: {{key: ../k.pub}}}}"))
     cfg = load_config(cfg_path)
     with pytest.raises(IntegrityError, match=r"is not signed"):
         materialize(cfg, cfg.sources[0])
