@@ -1,6 +1,7 @@
-"""Documents as Spectral sees them: YAML 1.2 core data plus a position tree for 0-based ranges.
+"""Documents as Spectral sees them: YAML 1.2 core data plus lazily computed 0-based ranges.
 
-One pass over libyaml's events builds both the plain data and a light node tree (no second parse):
+libyaml composes the node tree in C; one Python pass builds the plain data from it, and ranges are computed from the
+nodes only for the paths a result needs:
 
 * scalars follow the YAML 1.2 core schema as Spectral's parser does (``yes``/``on`` stay strings, ``~``/``null``/empty
   are null, ``0x1f``/``0o17`` integers, ``.nan``/``.inf`` floats, no timestamps); keys become JavaScript property names;
@@ -9,9 +10,9 @@ One pass over libyaml's events builds both the plain data and a light node tree 
   documents in one stream give ``Expected a single document in the stream, but found more``, and a syntax error gives
   a ``parser`` diagnostic at the problem mark;
 * :meth:`ParsedDocument.range_for` returns Spectral's range for a path: a scalar's own span, a collection under a key
-  from
-  just after the ``:`` to the end of its last entry, the whole document for ``[]``, ``(0,0)-(0,0)`` through an alias.
-  Characters are UTF-16 code units, as in JavaScript.
+  from just after the ``:`` to the end of its last entry, a flow collection up to its closing bracket, the whole
+  document for ``[]``, the anchor's range for an alias, and ``(0,0)-(0,0)`` for a path that goes *through* an alias
+  (as Spectral reports). Characters are UTF-16 code units, as in JavaScript.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ Pos = tuple[int, int]
 Range = tuple[Pos, Pos]
 DEFAULT_RANGE: Range = ((0, 0), (0, 0))
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_IMPLICIT = "?implicit"
+
+
+class _ComposeLoader(_BaseLoader):  # type: ignore[misc]
+    """Composes nodes only; implicit scalars keep a marker tag so we type them ourselves (YAML 1.2 core)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        del kind, value, implicit
+        return _IMPLICIT
+
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _OCT = re.compile(r"^0o[0-7]+$")
@@ -41,6 +52,7 @@ _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE = frozenset(("true", "True", "TRUE"))
 _FALSE = frozenset(("false", "False", "FALSE"))
+_MERGE = "<<"
 
 
 def resolve_plain(text: str) -> Any:
@@ -70,30 +82,25 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def _tagged(tag: str, text: str) -> Any:
+def _scalar(node: Any) -> Any:
+    tag = node.tag
+    if tag == _IMPLICIT:
+        return node.value if node.style else resolve_plain(node.value)
     short = tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag.lstrip("!")
     if short == "str":
-        return text
-    if short in ("int", "float", "bool", "null"):
-        value = resolve_plain(text)
-        if short == "float" and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
+        return node.value
+    value = resolve_plain(node.value)
+    if short == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def js_key(value: Any) -> str:
+    if isinstance(value, str):
         return value
-    return resolve_plain(text)
-
-
-class Node:
-    """A position-tree node: ``kind`` is map, seq or scalar; ranges are (line, column) code-point pairs."""
-
-    __slots__ = ("alias", "end", "entries", "items", "kind", "start")
-
-    def __init__(self, kind: str, start: Pos, end: Pos) -> None:
-        self.kind = kind
-        self.start = start
-        self.end = end
-        self.entries: dict[str, tuple[Pos, Pos, Node]] | None = None
-        self.items: list[Node] | None = None
-        self.alias = False
+    if isinstance(value, dict):
+        return "[object Object]"
+    return to_string(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,50 +113,141 @@ class Diagnostic:
     kind: str  # duplicateKeys | error
 
 
+def _is_merge_key(node: Any) -> bool:
+    return type(node) is yaml.ScalarNode and node.value == _MERGE and not node.style
+
+
 @dataclass(slots=True)
 class ParsedDocument:
-    """A linted document: its data, display source, text and position tree."""
+    """A linted document: its data, display source, text, and the composed node tree (``root``) for ranges."""
 
     data: Any
     source: str
     text: str
-    root: Node | None
+    root: Any
     diagnostics: list[Diagnostic] = field(default_factory=list)
     fatal: bool = False
+    alias_slots: set[tuple[int, int]] = field(default_factory=set)
     _lines: list[str] | None = None
+    _entries: dict[int, dict[str, tuple[Any, Any, int, Any]]] = field(default_factory=dict)
+    _ends: dict[int, Pos] = field(default_factory=dict)
 
+    # ---- ranges
     def range_for(self, path: Sequence[str | int]) -> Range:
-        """Spectral's range for ``path`` (which should exist in the data; otherwise the deepest existing node's)."""
+        """Spectral's range for ``path`` (the deepest existing node's when ``path`` does not exist)."""
         node = self.root
         if node is None:
             return DEFAULT_RANGE
         if not path:
-            end = node.end if node.kind != "scalar" else self._text_end()
+            end = self._end(node) if type(node) is not yaml.ScalarNode else self._text_end()
             return self._utf16(((0, 0), end))
-        start: Pos = node.start
-        for i, seg in enumerate(path):
-            if node.alias and i > 0:
+        start: Pos = (node.start_mark.line, node.start_mark.column)
+        through_alias = False
+        for segment in path:
+            if through_alias:
                 return DEFAULT_RANGE
-            if node.kind == "map" and node.entries is not None:
-                entry = node.entries.get(str(seg))
+            kind = type(node)
+            if kind is yaml.MappingNode:
+                entry = self._entry_map(node).get(str(segment))
                 if entry is None:
                     break
-                key_end, child = entry[1], entry[2]
-                after_colon = child.kind != "scalar" or child.start == child.end
-                start = (key_end[0], key_end[1] + 1) if after_colon else child.start
+                key_node, child, slot, owner = entry
+                through_alias = (id(owner), slot) in self.alias_slots
+                empty = type(child) is yaml.ScalarNode and child.start_mark.index == child.end_mark.index
+                if type(child) is not yaml.ScalarNode or empty:
+                    start = (key_node.end_mark.line, key_node.end_mark.column + 1)
+                else:
+                    start = (child.start_mark.line, child.start_mark.column)
                 node = child
-            elif node.kind == "seq" and node.items is not None:
+            elif kind is yaml.SequenceNode:
                 try:
-                    idx = int(seg)
+                    index = int(segment)
                 except ValueError:
                     break
-                if not 0 <= idx < len(node.items):
+                if not 0 <= index < len(node.value):
                     break
-                node = node.items[idx]
-                start = node.start
+                through_alias = (id(node), index) in self.alias_slots
+                node = node.value[index]
+                start = (node.start_mark.line, node.start_mark.column)
             else:
                 break
-        return self._utf16((start, node.end))
+        return self._utf16((start, self._end(node)))
+
+    def _entry_map(self, node: Any) -> dict[str, tuple[Any, Any, int, Any]]:
+        cached = self._entries.get(id(node))
+        if cached is not None:
+            return cached
+        entries: dict[str, tuple[Any, Any, int, Any]] = {}
+        merged: list[Any] = []
+        for slot, (key_node, value_node) in enumerate(node.value):
+            if _is_merge_key(key_node):
+                if type(value_node) is yaml.SequenceNode:
+                    merged.extend(value_node.value)
+                else:
+                    merged.append(value_node)
+                continue
+            key = js_key(_scalar(key_node)) if type(key_node) is yaml.ScalarNode else "[object Object]"
+            entries[key] = (key_node, value_node, slot, node)
+        for source in merged:
+            if type(source) is yaml.MappingNode:
+                for key, entry in self._entry_map(source).items():
+                    entries.setdefault(key, entry)
+        self._entries[id(node)] = entries
+        return entries
+
+    def _end(self, node: Any) -> Pos:
+        cached = self._ends.get(id(node))
+        if cached is not None:
+            return cached
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            if node.style in ("|", ">"):
+                end = self._trim_end(node.end_mark.index)
+            else:
+                end = (node.end_mark.line, node.end_mark.column)
+        elif node.flow_style:
+            # Spectral 6.16.3 (observed): YAML flow collections end at their closing bracket, or just after it when
+            # empty; JSON ones one past the bracket minus one column per member.
+            line, col = node.end_mark.line, node.end_mark.column - 1
+            members = len(node.value)
+            if self.source.endswith(".json"):
+                end = (line, max(0, col + 1 - members))
+            else:
+                end = (line, col if members else col + 1)
+        elif not node.value:
+            end = (node.start_mark.line, node.start_mark.column)
+        elif kind is yaml.SequenceNode:
+            last = len(node.value) - 1
+            end = self._slot_end(node, last, node.value[last], node.value[last - 1] if last else None)
+        else:
+            last = len(node.value) - 1
+            key_node, value_node = node.value[last]
+            end = self._slot_end(node, last, value_node, key_node)
+        self._ends[id(node)] = end
+        return end
+
+    def _slot_end(self, owner: Any, slot: int, child: Any, before: Any) -> Pos:
+        """The end of a collection's last member; an ``*alias`` member ends at its token, found in the text."""
+        if (id(owner), slot) not in self.alias_slots:
+            return self._end(child)
+        start_index = before.end_mark.index if before is not None else owner.start_mark.index
+        star = self.text.find("*", start_index)
+        if star < 0:
+            return self._end(child)
+        index = star + 1
+        while index < len(self.text) and not self.text[index].isspace() and self.text[index] not in ",]}":
+            index += 1
+        return self._pos_of(index)
+
+    def _trim_end(self, index: int) -> Pos:
+        text = self.text
+        while index > 0 and text[index - 1] in " \t\r\n":
+            index -= 1
+        return self._pos_of(index)
+
+    def _pos_of(self, index: int) -> Pos:
+        line = self.text.count("\n", 0, index)
+        return (line, index - (self.text.rfind("\n", 0, index) + 1))
 
     def _text_end(self) -> Pos:
         lines = self.lines()
@@ -175,156 +273,79 @@ class ParsedDocument:
         return (pos[0], len(prefix.encode("utf-16-le")) // 2)
 
 
-def js_key(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return "[object Object]"
-    return to_string(value)
-
-
 class _Builder:
-    def __init__(self, text: str, json: bool = False) -> None:
-        self.text = text
-        self.json = json
-        self.anchors: dict[str, tuple[Any, Node]] = {}
+    """One pass over the composed nodes: plain data, alias slots and duplicate-key diagnostics."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, Any] = {}
+        self.alias_slots: set[tuple[int, int]] = set()
         self.diagnostics: list[Diagnostic] = []
 
-    def mark(self, m: Any) -> Pos:
-        return (m.line, m.column)
+    def child(self, owner: Any, slot: int, node: Any, path: tuple[str | int, ...]) -> Any:
+        key = id(node)
+        if key in self.values:
+            self.alias_slots.add((id(owner), slot))
+            return self.values[key]
+        return self.build(node, path)
 
-    def build(self, events: list[Any], i: int, path: tuple[str | int, ...]) -> tuple[Any, Node, int]:
-        ev = events[i]
-        cls = type(ev)
-        if cls is yaml.ScalarEvent:
-            text = ev.value
-            if ev.style is None or ev.style == "":
-                value = _tagged(ev.tag, text) if ev.tag and ev.tag != "!" else resolve_plain(text)
-            else:
-                value = _tagged(ev.tag, text) if ev.tag and ev.tag != "!" else text
-            start = self.mark(ev.start_mark)
-            end = self.mark(ev.end_mark)
-            if ev.style in ("|", ">"):
-                end = self._trim_end(ev.end_mark.index)
-            node = Node("scalar", start, end)
-            if ev.anchor:
-                self.anchors[ev.anchor] = (value, node)
-            return value, node, i + 1
-        if cls is yaml.AliasEvent:
-            found = self.anchors.get(ev.anchor)
-            alias = Node("alias", self.mark(ev.start_mark), self.mark(ev.end_mark))
-            alias.alias = True
-            if found is None:
-                self.diagnostics.append(
-                    Diagnostic(f"Unidentified alias \"{ev.anchor}\"", path, (alias.start, alias.end), "error")
-                )
-                return None, alias, i + 1
-            value, target = found
-            alias.kind = target.kind
-            alias.entries = target.entries
-            alias.items = target.items
-            return value, alias, i + 1
-        if cls is yaml.SequenceStartEvent:
-            start = self.mark(ev.start_mark)
+    def build(self, node: Any, path: tuple[str | int, ...]) -> Any:
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            value = _scalar(node)
+            self.values[id(node)] = value
+            return value
+        if kind is yaml.SequenceNode:
             seq: list[Any] = []
-            node = Node("seq", start, start)
-            node.items = []
-            if ev.anchor:
-                self.anchors[ev.anchor] = (seq, node)
-            i += 1
-            while type(events[i]) is not yaml.SequenceEndEvent:
-                value, child, i = self.build(events, i, (*path, len(seq)))
-                seq.append(value)
-                node.items.append(child)
-            end_ev = events[i]
-            if ev.flow_style:
-                node.end = self.flow_end(end_ev, len(node.items))
-            else:
-                node.end = node.items[-1].end if node.items else start
-            return seq, node, i + 1
-        if cls is yaml.MappingStartEvent:
-            start = self.mark(ev.start_mark)
-            obj: dict[str, Any] = {}
-            node = Node("map", start, start)
-            node.entries = {}
-            if ev.anchor:
-                self.anchors[ev.anchor] = (obj, node)
-            i += 1
-            merges: list[tuple[Any, Node]] = []
-            last_end = start
-            seen: set[str] = set()
-            while type(events[i]) is not yaml.MappingEndEvent:
-                key_ev = events[i]
-                key_value, key_node, i = self.build(events, i, path)
-                is_merge = (
-                    type(key_ev) is yaml.ScalarEvent and key_ev.value == "<<" and not key_ev.style
-                )
-                key = js_key(key_value)
-                value, child, i = self.build(events, i, (*path, key))
-                last_end = child.end
-                if is_merge:
-                    if isinstance(value, list):
-                        merges.extend(zip(value, child.items or [], strict=False))
-                    else:
-                        merges.append((value, child))
-                    continue
-                if key in seen:
-                    self.diagnostics.append(
-                        Diagnostic(f"Duplicate key: {key}", (*path, key), (key_node.start, key_node.end),
-                                   "duplicateKeys")
-                    )
-                seen.add(key)
-                obj[key] = value
-                node.entries[key] = (key_node.start, key_node.end, child)
-            for merged_value, merged_node in merges:
-                if isinstance(merged_value, dict) and merged_node.entries is not None:
-                    for k, v in merged_value.items():
-                        if k not in seen:
-                            seen.add(k)
-                            obj[k] = v
-                            node.entries[k] = merged_node.entries[k]
-            end_ev = events[i]
-            node.end = self.flow_end(end_ev, len(node.entries)) if ev.flow_style else last_end
-            return obj, node, i + 1
-        raise yaml.YAMLError(f"unexpected event {cls.__name__}")
+            self.values[id(node)] = seq
+            for index, item in enumerate(node.value):
+                seq.append(self.child(node, index, item, (*path, index)))
+            return seq
+        obj: dict[str, Any] = {}
+        self.values[id(node)] = obj
+        merges: list[Any] = []
+        for slot, (key_node, value_node) in enumerate(node.value):
+            if _is_merge_key(key_node):
+                merged = self.child(node, slot, value_node, path)
+                merges.extend(merged if isinstance(merged, list) else [merged])
+                continue
+            key = js_key(self.build(key_node, path)) if type(key_node) is yaml.ScalarNode else "[object Object]"
+            value = self.child(node, slot, value_node, (*path, key))
+            if key in obj:
+                rng = ((key_node.start_mark.line, key_node.start_mark.column),
+                       (key_node.end_mark.line, key_node.end_mark.column))
+                self.diagnostics.append(Diagnostic(f"Duplicate key: {key}", (*path, key), rng, "duplicateKeys"))
+            obj[key] = value
+        for merged in merges:
+            if isinstance(merged, dict):
+                for key, value in merged.items():
+                    obj.setdefault(key, value)
+        return obj
 
-    def flow_end(self, end_event: Any, children: int) -> Pos:
-        """Where Spectral ends a flow collection: at its closing bracket (YAML parser); for ``.json`` documents, one
-        past the bracket minus one column per member (observed in Spectral 6.16.3's JSON ranges)."""
-        line, col = self.mark(end_event.start_mark)
-        return (line, max(0, col + 1 - children)) if self.json else (line, col)
 
-    def _trim_end(self, index: int) -> Pos:
-        text = self.text
-        while index > 0 and text[index - 1] in " \t\r\n":
-            index -= 1
-        line = text.count("\n", 0, index)
-        col = index - (text.rfind("\n", 0, index) + 1)
-        return (line, col)
+def _problem(exc: yaml.YAMLError) -> tuple[str, Pos]:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    pos: Pos = (mark.line, mark.column) if mark is not None else (0, 0)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return (problem[:1].upper() + problem[1:] if problem else "Invalid YAML"), pos
 
 
 def parse_document(text: str, source: str) -> ParsedDocument:
     """Parse YAML or JSON text into a :class:`ParsedDocument`; problems become diagnostics, never exceptions."""
-    builder = _Builder(text, json=source.endswith(".json"))
+    loader = _ComposeLoader(text)
     try:
-        events = list(yaml.parse(text, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        pos: Pos = (mark.line, mark.column) if mark is not None else (0, 0)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        message = problem[:1].upper() + problem[1:] if problem else "Invalid YAML"
+        root = loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        message, pos = _problem(exc)
+        if "single document" in str(exc):
+            message = "Expected a single document in the stream, but found more"
         return ParsedDocument(None, source, text, None, [Diagnostic(message, (), (pos, pos), "error")], fatal=True)
-    docs = [i for i, ev in enumerate(events) if type(ev) is yaml.DocumentStartEvent]
-    if len(docs) > 1:
-        second = events[docs[1]]
-        mark = second.start_mark
-        pos = (mark.line, mark.column) if mark is not None else (0, 0)
-        return ParsedDocument(
-            None, source, text, None,
-            [Diagnostic("Expected a single document in the stream, but found more", (), (pos, pos), "error")],
-            fatal=True,
-        )
-    if not docs or type(events[docs[0] + 1]) is yaml.DocumentEndEvent:
-        return ParsedDocument(None, source, text, Node("scalar", (0, 0), (0, 0)))
-    data, root, _ = builder.build(events, docs[0] + 1, ())
-    return ParsedDocument(data, source, text, root, builder.diagnostics)
+    except yaml.YAMLError as exc:
+        message, pos = _problem(exc)
+        return ParsedDocument(None, source, text, None, [Diagnostic(message, (), (pos, pos), "error")], fatal=True)
+    finally:
+        loader.dispose()
+    if root is None:
+        return ParsedDocument(None, source, text, None)
+    builder = _Builder()
+    data = builder.build(root, ())
+    return ParsedDocument(data, source, text, root, builder.diagnostics, alias_slots=builder.alias_slots)
