@@ -18,10 +18,10 @@ install: $(BIN)/.installed
 
 demo: install
 	@echo "=== policy-platform check --env dev (Audit: violations are warnings) ==="
-	-$(PP) check --config $(EXAMPLE)/platform.yaml --env dev --output-dir out/dev; echo "exit code: $$?"
+	@-$(PP) check --config $(EXAMPLE)/platform.yaml --env dev --output-dir out/dev; echo "exit code: $$?"
 	@echo
 	@echo "=== policy-platform check --env prd (Enforce: violations block) ==="
-	-$(PP) check --config $(EXAMPLE)/platform.yaml --env prd --output-dir out/prd; echo "exit code: $$?"
+	@-$(PP) check --config $(EXAMPLE)/platform.yaml --env prd --output-dir out/prd; echo "exit code: $$?"
 
 lint: install
 	$(BIN)/ruff check src tests bench
