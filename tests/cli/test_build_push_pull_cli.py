@@ -128,3 +128,31 @@ def test_lock_update_sources(cli: Cli, tmp_path: Path) -> None:
     assert out.splitlines()[0] == f"team: {first} -> {second}"
     code, out, _ = cli("sources", "-c", cfg)
     assert out.splitlines()[1].split() == ["team", "git", "../team.git@main", second[:19], "locked", "cached"]
+
+
+def test_push_directory_and_pull_tarball_are_identical(cli: Cli, example: Path, tmp_path: Path,
+                                                       request: pytest.FixtureRequest) -> None:
+    host = request.getfixturevalue("registry").host
+    assert cli("build", "-c", str(example), "--env", "dev", "-o", str(tmp_path / "b.tar.gz"))[0] == 0
+    assert cli("build", "-c", str(example), "--env", "dev", "-o", str(tmp_path / "dir"))[0] == 0
+    code, out, err = cli("push", str(tmp_path / "dir"), f"{host}/cli/fromdir:v9.9.9", "--insecure-registry", host)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [f"  tagged {host}/cli/fromdir:v9.9.9"]
+    code, _, err = cli("pull", f"{host}/cli/fromdir:v9.9.9", "-o", str(tmp_path / "pulled.tar.gz"),
+                       "--insecure-registry", host)
+    assert code == 0, err
+    assert (tmp_path / "pulled.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+
+
+def test_keygen_refuses_to_overwrite(cli: Cli, tmp_path: Path) -> None:
+    assert cli("keygen", "-o", str(tmp_path / "k"))[0] == 0
+    code, out, err = cli("keygen", "-o", str(tmp_path / "k"))
+    assert (code, out, err) == (2, "", f"policy-platform: error: {tmp_path}/k.key already exists (use --force to "
+                                       f"overwrite)\n")
+
+
+def test_sign_with_a_public_key_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
+    assert cli("keygen", "-o", str(tmp_path / "k"))[0] == 0
+    code, _, err = cli("sign", "127.0.0.1:1/x:v1", "--key", str(tmp_path / "k.pub"))
+    assert code == 2
+    assert err.startswith(f"policy-platform: error: {tmp_path}/k.pub: not an unencrypted PEM private key")
