@@ -265,6 +265,7 @@ def check(
     overrides = parse_set(set_values) if set_values else None
     display_dir = str(output_dir) if output_dir else ""
     stages: dict[str, str] = {}
+    metadata: dict[str, str] = {"environment": envname, "kubernetesVersion": kube}
     notices: list[str] = []
     findings: list[Finding] = []
 
@@ -312,7 +313,9 @@ def check(
         from policy_platform.engines.deprecations import DeprecationsEngine, load_versions
 
         dep_status = Status.FAIL if cfg.check.deprecated_apis == "fail" else Status.WARN
-        dep = DeprecationsEngine(load_versions(), targets={"k8s": kube}, deprecated_status=dep_status)
+        table = load_versions()
+        metadata["deprecationsData"] = table.data_version
+        dep = DeprecationsEngine(table, targets={"k8s": kube}, deprecated_status=dep_status)
         for doc in app_build.documents:
             tpl = app_build.templates.get(doc.index, "")
             findings += to_findings(
@@ -335,7 +338,7 @@ def check(
     result = ScanResult.build(
         findings,
         engines=("spectral", "kyverno", "deprecations"),
-        metadata={"environment": envname, "kubernetesVersion": kube},
+        metadata=metadata,
     )
     return CheckReport(
         config=cfg,

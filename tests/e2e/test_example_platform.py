@@ -239,3 +239,20 @@ def test_env_command(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     assert out.splitlines()[0] == "environment 'stg' (branch 'staging' from $BITBUCKET_PR_DESTINATION_BRANCH)"
     code, out, _ = cli("env", "--config", str(EXAMPLE), "--shell")
     assert out == "export ENVIRONMENT=stg\n"
+
+
+def test_list_items_are_their_own_resources() -> None:
+    from policy_platform._internal.yamlio import load_stream
+    from policy_platform.engines.deprecations import DeprecationsEngine, load_versions
+    from policy_platform.engines.runner import to_findings
+
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: ok, namespace: a}\n"
+        "  - apiVersion: extensions/v1beta1\n    kind: Ingress\n    metadata: {name: old, namespace: b}\n"
+    )
+    doc = load_stream(text, "list.yaml")[0]
+    engine = DeprecationsEngine(load_versions(), targets={"k8s": "v1.29.0"})
+    findings = to_findings("deprecations", engine.evaluate(doc), doc, audit_warn=False)
+    assert [(f.rule, f.status.value, f.resource.display() if f.resource else "", f.location.line if f.location else 0)
+            for f in findings] == [("removed-api", "fail", "b/Ingress/old", 7)]

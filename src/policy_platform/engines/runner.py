@@ -26,6 +26,16 @@ def locate(document: Document, path: tuple[str | int, ...]) -> Location:
     return Location(file=document.file, doc_index=document.index, path=path, line=line, column=column)
 
 
+def _item_resource(document: Document, path: tuple[str | int, ...]) -> ResourceRef | None:
+    """For an outcome about ``items[i]`` of a ``List`` document, the item is the resource."""
+    data = document.data
+    if len(path) >= 2 and path[0] == "items" and isinstance(path[1], int) and isinstance(data, dict):
+        items = data.get("items")
+        if isinstance(items, list) and 0 <= path[1] < len(items):
+            return ResourceRef.of(items[path[1]])
+    return None
+
+
 def to_findings(
     engine: str,
     outcomes: Iterable[RuleOutcome],
@@ -39,9 +49,10 @@ def to_findings(
     With ``audit_warn`` (the seed's ``kyverno apply --audit-warn``), a ``fail`` whose ``action`` property is not
     ``Enforce`` becomes ``warn``; an ``error`` keeps its status whatever the action.
     """
-    resource = ResourceRef.of(document.data)
+    whole = ResourceRef.of(document.data)
     findings: list[Finding] = []
     for out in outcomes:
+        resource = _item_resource(document, out.path) or whole
         status = out.status
         props = dict(out.properties)
         if extra_properties:

@@ -66,6 +66,7 @@ def check_dict(report: CheckReport) -> dict[str, Any]:
             "branch": det.branch,
         },
         "kubernetesVersion": report.kubernetes_version,
+        "metadata": dict(sorted(report.result.metadata.items())),
         "skipped": report.skipped or None,
         "sources": [dict(s) for s in report.sources],
         "stages": dict(report.stages),
