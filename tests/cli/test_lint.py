@@ -52,8 +52,9 @@ def test_stylish_is_the_default(cli: Cli, workdir: Path) -> None:
     code, out, _ = cli("lint", "values.yaml")
     assert code == 1
     assert out == (
+        "\n"
         "values.yaml\n"
-        "  1:1  error    required-fields  \"name\" property must be truthy\n"
+        "  1:1    error  required-fields  \"name\" property must be truthy\n"
         " 2:11  warning  replica-count    \"replicas\" property must be <= 10  replicas\n"
         "\n"
         "\u2716 2 problems (1 error, 1 warning, 0 infos, 0 hints)\n"
@@ -62,10 +63,10 @@ def test_stylish_is_the_default(cli: Cli, workdir: Path) -> None:
 
 def test_text_and_github_actions_formats(cli: Cli, workdir: Path) -> None:
     _, out, _ = cli("lint", "-q", "-f", "text", "values.yaml")
-    assert out.splitlines() == [
-        'values.yaml:1:1 error required-fields "\\"name\\" property must be truthy"'.replace('\\"', '"'),
-        'values.yaml:2:11 warning replica-count ""replicas" property must be <= 10"',
-    ]
+    assert out == (
+        'values.yaml:1:1 error required-fields ""name" property must be truthy"\n'
+        'values.yaml:2:11 warning replica-count ""replicas" property must be <= 10"'
+    )
     _, out, _ = cli("lint", "-q", "-f", "github-actions", "values.yaml")
     assert out.splitlines()[1] == (
         "::warning title=replica-count,file=values.yaml,col=11,endColumn=13,line=2,endLine=2::"
@@ -76,7 +77,8 @@ def test_text_and_github_actions_formats(cli: Cli, workdir: Path) -> None:
 def test_junit_lists_only_failures_and_sarif_is_valid(cli: Cli, workdir: Path) -> None:
     _, out, _ = cli("lint", "-q", "-f", "junit", "values.yaml")
     assert out.count("<testcase") == 1
-    assert 'name="org.spectral.required-fields()"' in out
+    assert '<testcase time="0" name="org.spectral.required-fields(#)" classname="values">' in out
+    assert "<![CDATA[line 1, col 1, \"name\" property must be truthy (required-fields) at path #]]>" in out
     _, out, _ = cli("lint", "-q", "-f", "sarif", "values.yaml")
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
@@ -96,7 +98,8 @@ def test_fail_severity_and_display_only_failures(cli: Cli, workdir: Path) -> Non
 
 def test_no_results_message_unless_quiet(cli: Cli, workdir: Path) -> None:
     code, out, _ = cli("lint", "good.yaml")
-    assert (code, out) == (0, "No results with a severity of 'error' or higher found!\n")
+    assert (code, out) == (0, "No results with a severity of 'error' found!")
+    assert cli("lint", "-F", "warn", "good.yaml")[1] == "No results with a severity of 'warn' or higher found!"
     assert cli("lint", "-q", "good.yaml")[1] == ""
 
 

@@ -8,13 +8,14 @@ Human formats print 1-based ``line:col``. Every formatter takes the sorted resul
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Callable
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from policy_platform.engines.spectral.document import DEFAULT_RANGE
 from policy_platform.engines.spectral.linter import SpectralResult
-from policy_platform.engines.spectral.messages import dot_path
+from policy_platform.engines.spectral.messages import dot_path, pointer
 
 SEVERITY_LABELS = {0: "error", 1: "warning", 2: "information", 3: "hint"}
 Formatter = Callable[[list[SpectralResult], int], str]
@@ -36,47 +37,61 @@ def format_text(results: list[SpectralResult], fail: int) -> str:
     for r in results:
         line, col, _, _ = _pos(r)
         lines.append(f'{r.source}:{line}:{col} {SEVERITY_LABELS[r.severity]} {r.code} "{r.message}"')
-    return "\n".join(lines) + ("\n" if lines else "")
+    return "\n".join(lines)
 
 
-def _summary(results: list[SpectralResult]) -> str:
+def _plural(word: str, count: int) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(results: list[SpectralResult]) -> str | None:
+    """``N problems (E errors, W warnings, I infos, H hints)``, or None without results."""
     counts = [sum(1 for r in results if r.severity == s) for s in range(4)]
-    total = len(results)
-    plural = "problem" if total == 1 else "problems"
-    names = ("error", "warning", "info", "hint")
-    parts = ", ".join(f"{c} {n}{'' if c == 1 else 's'}" for c, n in zip(counts, names, strict=True))
-    return f"\u2716 {total} {plural} ({parts})"
+    if not results:
+        return None
+    return (f"{_plural('problem', len(results))} ({_plural('error', counts[0])}, {_plural('warning', counts[1])}, "
+            f"{_plural('info', counts[2])}, {_plural('hint', counts[3])})")
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    """A text-table: first column centred, second right-aligned, the rest left; two-space gaps; no trailing spaces."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = widths[i] - len(cell)
+            if i == 0:
+                cells.append(" " * ((pad + 1) // 2) + cell + " " * (pad // 2))
+            elif i == 1:
+                cells.append(" " * pad + cell)
+            else:
+                cells.append(cell + " " * pad)
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+_DIGITS_GAP = re.compile(r"(\d+)\s+(\d+)")
 
 
 def format_stylish(results: list[SpectralResult], fail: int) -> str:
     del fail
-    if not results:
+    text = summary(results)
+    if text is None:
         return ""
-    out: list[str] = []
+    out = ["\n"]
     by_source: dict[str, list[SpectralResult]] = {}
     for r in results:
         by_source.setdefault(r.source or "", []).append(r)
     for source, group in by_source.items():
-        out.append(source)
         rows = []
         for r in group:
             line, col, _, _ = _pos(r)
-            rows.append((f"{line}:{col}", SEVERITY_LABELS[r.severity], r.code, r.message, dot_path(r.path)))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        for row in rows:
-            cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
-                     row[3].ljust(widths[3]), row[4]]
-            out.append(" " + "  ".join(cells).rstrip())
-        out.append("")
-    out.append(_summary(results))
-    return "\n".join(out) + "\n"
-
-
-def _gha_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
+            rows.append([f" {line}:{col}", SEVERITY_LABELS[r.severity], r.code, r.message, dot_path(r.path)])
+        table = [_DIGITS_GAP.sub(r"\1:\2", row, count=1) for row in _table(rows)]
+        out.append(f"{source}\n" + "\n".join(table) + "\n\n")
+    out.append(f"\u2716 {text}\n")
+    return "".join(out)
 
 
 def format_github_actions(results: list[SpectralResult], fail: int) -> str:
@@ -85,31 +100,48 @@ def format_github_actions(results: list[SpectralResult], fail: int) -> str:
     lines = []
     for r in results:
         line, col, end_line, end_col = _pos(r)
-        props = (f"title={_gha_escape(r.code, True)},file={_gha_escape(r.source or '', True)},col={col},"
-                 f"endColumn={end_col},line={line},endLine={end_line}")
-        lines.append(f"::{kinds[r.severity]} {props}::{_gha_escape(r.message)}")
-    return "\n".join(lines) + ("\n" if lines else "")
+        file = os.path.relpath(r.source) if r.source else ""
+        props = f"title={r.code},file={file},col={col},endColumn={end_col},line={line},endLine={end_line}"
+        lines.append(f"::{kinds[r.severity]} {props}::{r.message.replace(chr(10), '%0A')}")
+    return "\n".join(lines)
+
+
+def _xml(text: str) -> str:
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _XML_ENTITIES:
+            out.append(_XML_ENTITIES[ch])
+        elif code < 0x20 or code == 0x7F or 0x80 <= code <= 0xFFFF:
+            out.append(f"&#{code};")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_XML_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;"}
 
 
 def format_junit(results: list[SpectralResult], fail: int) -> str:
-    shown = [r for r in results if r.severity <= fail]
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n', "<testsuites>\n"]
     by_source: dict[str, list[SpectralResult]] = {}
-    for r in shown:
+    for r in results:
         by_source.setdefault(r.source or "", []).append(r)
-    out = ['<?xml version="1.0" encoding="utf-8"?>', "<testsuites>"]
     for source, group in by_source.items():
-        out.append(f'<testsuite package="org.spectral" time="0" tests="{len(group)}" errors="0" '
-                   f'failures="{len(group)}" name={quoteattr(source)}>')
-        for r in group:
+        classname = os.path.splitext(source)[0]
+        failing = [r for r in group if r.severity <= fail]
+        out.append(f'<testsuite package="org.spectral" time="0" tests="{len(failing)}" errors="0" '
+                   f'failures="{len(failing)}" name="{source}">\n')
+        for r in failing:
             line, col, _, _ = _pos(r)
-            name = f"org.spectral.{r.code}({dot_path(r.path)})"
-            detail = f"line {line}, col {col}, {SEVERITY_LABELS[r.severity]} - {r.message} ({r.code})"
-            out.append(f"<testcase classname={quoteattr(source)} name={quoteattr(name)} time=\"0\">")
-            out.append(f"<failure message={quoteattr(r.message)}><![CDATA[{escape(detail)}]]></failure>")
-            out.append("</testcase>")
-        out.append("</testsuite>")
-    out.append("</testsuites>")
-    return "\n".join(out) + "\n"
+            path = pointer(r.path)
+            out.append(f'<testcase time="0" name="org.spectral.{r.code}({_xml(path)})" classname="{classname}">')
+            out.append(f'<failure message="{_xml(r.message)}">')
+            cdata = f"line {line}, col {col}, {r.message} ({r.code}) at path {path}".replace("]]>", "]]]]><![CDATA[>")
+            out.append(f"<![CDATA[{cdata}]]></failure></testcase>\n")
+        out.append("</testsuite>\n")
+    out.append("</testsuites>\n")
+    return "".join(out)
 
 
 def format_sarif(results: list[SpectralResult], fail: int) -> str:
@@ -141,7 +173,7 @@ def format_sarif(results: list[SpectralResult], fail: int) -> str:
             "results": sarif_results,
         }],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 FORMATTERS: dict[str, Formatter] = {
