@@ -6,11 +6,13 @@ Public API (used by ``check`` and ``lint``)::
     ruleset.notices                                        # loader diagnostics, e.g. severity 'warning' read as 'warn'
     results = lint_data(ruleset, values, source="values")  # list[SpectralResult]: code, message, path, severity
     results = lint_text(ruleset, text, source="values.yaml")  # the same with 0-based ranges and parser results
+    results = lint_layers(ruleset, [parse_document(t, f) for f, t in files], merged)  # ranges in each source file
 """
 
 from __future__ import annotations
 
 from policy_platform.engines.spectral.document import ParsedDocument, parse_document
+from policy_platform.engines.spectral.layers import lint_layers
 from policy_platform.engines.spectral.linter import SpectralResult, lint_data, lint_parsed
 from policy_platform.engines.spectral.ruleset import Rule, Ruleset, RulesetError, find_ruleset, load_ruleset
 
@@ -30,6 +32,7 @@ __all__ = [
     "SpectralResult",
     "find_ruleset",
     "lint_data",
+    "lint_layers",
     "lint_parsed",
     "lint_text",
     "load_ruleset",
