@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -11,9 +12,27 @@ from pathlib import Path
 import pytest
 
 try:
-    from oci_registry import Registry, _registry_binary, free_port, isolated_cache, registry
+    from oci_registry import (
+        PASSWORD,
+        USER,
+        Registry,
+        _registry_binary,
+        basic_registry,
+        free_port,
+        isolated_cache,
+        registry,
+    )
 except ModuleNotFoundError:  # tests/ is a package
-    from tests.oci_registry import Registry, _registry_binary, free_port, isolated_cache, registry  # noqa: F401
+    from tests.oci_registry import (  # type: ignore[no-redef]  # noqa: F401
+        PASSWORD,
+        USER,
+        Registry,
+        _registry_binary,
+        basic_registry,
+        free_port,
+        isolated_cache,
+        registry,
+    )
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -156,3 +175,22 @@ def test_sign_with_a_public_key_is_a_clear_error(cli: Cli, tmp_path: Path) -> No
     code, _, err = cli("sign", "127.0.0.1:1/x:v1", "--key", str(tmp_path / "k.pub"))
     assert code == 2
     assert err.startswith(f"policy-platform: error: {tmp_path}/k.pub: not an unencrypted PEM private key")
+
+
+def test_password_stdin_against_basic_auth_over_tls(cli: Cli, example: Path, tmp_path: Path,
+                                                    request: pytest.FixtureRequest,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    reg: Registry = request.getfixturevalue("basic_registry")
+    assert cli("build", "-c", str(example), "--env", "dev", "-o", str(tmp_path / "b.tar.gz"))[0] == 0
+    target = f"{reg.host}/cli/basic:v1.0.0"
+    code, _, err = cli("push", str(tmp_path / "b.tar.gz"), target, "--ca-file", reg.ca_file)
+    assert code == 2
+    assert err == (f"policy-platform: error: {reg.host}: authentication required (use --username/--password-stdin "
+                   f"or docker login)\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code, out, err = cli("push", str(tmp_path / "b.tar.gz"), target, "--ca-file", reg.ca_file, "--username", USER,
+                         "--password-stdin")
+    assert code == 0, err
+    assert out.startswith(f"pushed {reg.host}/cli/basic@sha256:")
+    code, _, err = cli("pull", target, "-o", str(tmp_path / "p"))  # no CA: TLS verification fails
+    assert code == 2 and "TLS certificate verification failed" in err and "--ca-file" in err

@@ -178,6 +178,11 @@ class RegistryClient:
                     continue
                 raise RegistryError(f"{method} {url}: timed out after {self.options.timeout:g}s") from exc
             except httpx.TransportError as exc:
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc) or isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+                    raise RegistryError(
+                        f"{method} {url}: TLS certificate verification failed ({exc}); trust the registry's CA with "
+                        f"--ca-file, or use --insecure-registry for a plain-HTTP registry"
+                    ) from exc
                 if attempt + 1 < attempts:
                     time.sleep(self.options.backoff * 2**attempt)
                     continue
