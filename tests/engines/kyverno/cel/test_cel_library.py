@@ -11,21 +11,16 @@ from policy_platform.engines.kyverno.cel import (
     compile_validation,
     evaluate_validation,
 )
+from policy_platform.engines.kyverno.cel._program import _compile
 from policy_platform.engines.kyverno.cel._quantity import QuantityError, parse_quantity
 
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}, "spec": {}}
 
 
 def value_of(expr: str) -> Any:
-    """Evaluate ``expr`` via a variable so any value (not only bool) can be inspected."""
-    compiled = compile_validation(
-        {"variables": [{"name": "v", "expression": expr}], "expressions": [{"expression": "false"}]},
-        location="test",
-    )
-    act = ResourceActivation(obj=POD)
-    result = evaluate_validation(compiled, activation=act, error_status="error")
-    assert result.status == "fail", result.message
-    return act._context.variables["variables"]["v"]
+    """Compile ``expr`` as the engine does and evaluate it on a real activation, returning any value (not only bool)."""
+    program, _ = _compile(expr, location="test", what="expression")
+    return ResourceActivation(obj=POD)._run(program)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 
 from policy_platform.engines.kyverno.cel import CelSyntaxError, rewrite_optional
 from policy_platform.engines.kyverno.cel._program import _cel
-from policy_platform.engines.kyverno.cel._syntax import parse, tokenize, uses_optional_syntax
+from policy_platform.engines.kyverno.cel._syntax import parse, rewrite, tokenize, uses_optional_syntax
 
 OBJ: dict[str, Any] = {
     "object": {
@@ -140,3 +140,32 @@ def test_parser_builds_left_associative_relations_and_ternaries() -> None:
     assert type(node).__name__ == "Ternary"
     assert type(node.cond).__name__ == "Binary" and node.cond.op == "=="  # type: ignore[union-attr]
     assert type(node.other).__name__ == "Ternary"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("src", "variables", "expected"),
+    [
+        # chains from a plain path become has() guards (cheap: no list copies)
+        (
+            "object.spec.?securityContext.?runAsNonRoot.orValue(false)",
+            {},
+            "(has(object.spec.securityContext) && has(object.spec.securityContext.runAsNonRoot) ? "
+            "object.spec.securityContext.runAsNonRoot : false)",
+        ),
+        (
+            "object.metadata.?labels[?'app'].hasValue()",
+            {},
+            "(has(object.metadata.labels) && 'app' in object.metadata.labels)",
+        ),
+        ("c.?a.b.orValue(1)", {}, "(has(c.a) ? c.a.b : 1)"),
+        # from a call result: the list form
+        ("f(x).?a.orValue(1)", {}, "([f(x)].filter(__opt1, has(__opt1.a)).map(__opt1, __opt1.a) + [1])[0]"),
+        # variables are inlined, already rewritten, and only where used
+        ("variables.a + variables.b", {"a": "object.x", "b": "1 + 2"}, "(object.x) + (1 + 2)"),
+        ("has(variables.a)", {"a": "object.x"}, "has(variables.a)"),
+        ("variables.undefined == 1", {"a": "object.x"}, "variables.undefined == 1"),
+        ("object.kind == 'Pod'", {"a": "object.x"}, "object.kind == 'Pod'"),
+    ],
+)
+def test_rewritten_text(src: str, variables: dict[str, str], expected: str) -> None:
+    assert rewrite(src, variables) == expected

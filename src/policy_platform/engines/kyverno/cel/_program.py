@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from policy_platform.engines.kyverno.cel._library import FUNCTIONS, authorizer_stub
-from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, rewrite_optional, tokenize
+from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, rewrite, variable_refs
 
 __all__ = [
     "CelError",
@@ -144,30 +144,23 @@ class CompiledPreconditions:
     conditions: tuple[_Condition, ...]
 
 
-def _variable_refs(source: str) -> tuple[str, ...]:
-    """The ``variables.<name>`` references of an expression, in order of first appearance."""
-    toks = tokenize(source)
-    refs: dict[str, None] = {}
-    for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
-        if a.kind == "ident" and a.text == "variables" and b.text == "." and c.kind == "ident":
-            refs.setdefault(c.text, None)
-    return tuple(refs)
-
-
-def _compile(source: Any, *, location: str, what: str) -> _Program:
+def _compile(
+    source: Any, *, location: str, what: str, definitions: Mapping[str, str] | None = None
+) -> tuple[_Program, str]:
+    """Compile one expression (optional syntax rewritten, earlier ``variables`` inlined); returns it and its text."""
     if not isinstance(source, str) or not source.strip():
         raise CelError(f"{location}: {what} must be a non-empty string")
     one_line = " ".join(source.split())
     try:
-        rewritten = rewrite_optional(source)
-        refs = _variable_refs(source)
+        rewritten = rewrite(source, definitions)
+        refs = variable_refs(source)
     except CelSyntaxError as err:
         raise CelError(f"{location}: {what} {one_line!r}: {err}") from None
     try:
         program = _cel().compile(rewritten)
     except (ValueError, RuntimeError) as err:
         raise CelError(f"{location}: {what} {one_line!r}: {_compile_message(str(err))}") from None
-    return _Program(source, program, refs)
+    return _Program(source, program, refs), rewritten
 
 
 def _compile_message(text: str) -> str:
@@ -196,6 +189,7 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
     if unknown:
         raise CelError(f"{location}: validate.cel: unknown field {unknown[0]!r}")
     variables: list[_Variable] = []
+    definitions: dict[str, str] = {}
     seen: set[str] = set()
     for i, entry in enumerate(_entries(cel.get("variables"), f"{location}: validate.cel.variables")):
         name = entry.get("name")
@@ -205,7 +199,10 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
         if name in seen:
             raise CelError(f"{where}: duplicate variable name {name!r}")
         seen.add(name)
-        variables.append(_Variable(name, _compile(entry.get("expression"), location=where, what="expression")))
+        expr, definitions[name] = _compile(
+            entry.get("expression"), location=where, what="expression", definitions=definitions
+        )
+        variables.append(_Variable(name, expr))
     validations: list[_Validation] = []
     for i, entry in enumerate(_entries(cel.get("expressions"), f"{location}: validate.cel.expressions")):
         where = f"{location}: validate.cel.expressions[{i}]"
@@ -215,10 +212,12 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
         msg_expr = entry.get("messageExpression")
         validations.append(
             _Validation(
-                expr=_compile(entry.get("expression"), location=where, what="expression"),
+                expr=_compile(entry.get("expression"), location=where, what="expression", definitions=definitions)[0],
                 message=msg,
                 message_expression=(
-                    None if msg_expr is None else _compile(msg_expr, location=where, what="messageExpression")
+                    None
+                    if msg_expr is None
+                    else _compile(msg_expr, location=where, what="messageExpression", definitions=definitions)[0]
                 ),
                 reason=str(entry.get("reason") or ""),
             )
@@ -248,7 +247,7 @@ def compile_preconditions(preconditions: Sequence[Mapping[str, Any]], *, locatio
         where = f"{location}: celPreconditions[{i}]"
         if not isinstance(entry, Mapping):
             raise CelError(f"{where} must be a mapping")
-        expr = _compile(entry.get("expression"), location=where, what="expression")
+        expr, _ = _compile(entry.get("expression"), location=where, what="expression")
         conditions.append(_Condition(str(entry.get("name") or ""), expr))
     return CompiledPreconditions(location=location, conditions=tuple(conditions))
 
@@ -387,42 +386,43 @@ def evaluate_validation(
     """
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
     act._set_params(params)
-    values: dict[str, Any] = {}
-    failed: dict[str, str] = {}
-    if compiled.variables or activation is not None:
-        act._bind("variables", values)
-    for var in compiled.variables:
-        bad = next((name for name in var.expr.variable_refs if name in failed), None)
-        if bad is not None:
-            failed[var.name] = f'composited variable "{var.name}" fails to evaluate: {failed[bad]}'
-            continue
-        try:
-            values[var.name] = act._run(var.expr)
-        except Exception as err:  # any engine error is an evaluation error of this variable
-            failed[var.name] = f'composited variable "{var.name}" fails to evaluate: {_error_text(err)}'
-            continue
-        act._bind("variables", values)
     for validation in compiled.validations:
         expr = validation.expr
-        source = expr.source.strip()
-        bad = next((name for name in expr.variable_refs if name in failed), None)
-        if bad is not None:
-            return CelResult(error_status, f"expression '{source}' resulted in error: {failed[bad]}")
         try:
             result = act._run(expr)
         except Exception as err:  # any engine error is an evaluation error of this expression
-            return CelResult(error_status, f"expression '{source}' resulted in error: {_error_text(err)}")
+            cause = _variable_failure(compiled, expr.variable_refs, act) or _error_text(err)
+            return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {cause}")
         if result is True:
             continue
         # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
-        return CelResult("fail", _failure_message(act, validation, failed))
+        return CelResult("fail", _failure_message(act, validation))
     return CelResult("pass")
 
 
-def _failure_message(act: ResourceActivation, validation: _Validation, failed: Mapping[str, str]) -> str:
+def _variable_failure(compiled: CompiledValidation, names: Sequence[str], act: ResourceActivation) -> str:
+    """Why the first failing variable among ``names`` fails (Kubernetes' wording, nested for composed variables).
+
+    Variables are inlined into the expressions that use them, so this runs only after an expression failed, to tell
+    a failing variable apart from a failure of the expression itself.
+    """
+    by_name = {v.name: v for v in compiled.variables}
+    for name in names:
+        var = by_name.get(name)
+        if var is None:
+            continue
+        try:
+            act._run(var.expr)
+        except Exception as err:  # the variable is what fails
+            cause = _variable_failure(compiled, var.expr.variable_refs, act) or _error_text(err)
+            return f'composited variable "{name}" fails to evaluate: {cause}'
+    return ""
+
+
+def _failure_message(act: ResourceActivation, validation: _Validation) -> str:
     message = ""
     msg_expr = validation.message_expression
-    if msg_expr is not None and not any(name in failed for name in msg_expr.variable_refs):
+    if msg_expr is not None:
         try:
             value = act._run(msg_expr)
         except Exception:  # like Kubernetes: a failing messageExpression falls back to message

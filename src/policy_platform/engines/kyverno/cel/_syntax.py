@@ -6,8 +6,12 @@ rejects the optional *syntax*: ``obj.?field`` and ``obj[?key]``, and it lacks th
 Kubernetes and Kyverno policies use these heavily (``object.spec.?initContainers.orValue([])``).
 
 :func:`rewrite_optional` parses an expression and, only when it uses that syntax, prints an equivalent plain-CEL
-expression. While rewriting, an optional produced by ``.?``/``[?`` is carried as a zero- or one-element *list*
-(``[]`` is ``optional.none()``, ``[x]`` is ``optional.of(x)``) so that no sub-expression is evaluated twice:
+expression. When the chain starts from a plain path (``object.spec.?a.?b``, ``c.?securityContext[?'k']``), the
+optional is a *guarded path*: ``has(object.spec.a) && has(object.spec.a.b)`` guards ``object.spec.a.b``, so
+``object.spec.?a.?b.orValue(d)`` becomes ``(has(object.spec.a) && has(object.spec.a.b) ? object.spec.a.b : d)``
+(``.hasValue()`` is the guard; ``[?'k']`` tests ``'k' in ...``). Otherwise (a call result, an int or computed index,
+an ``optMap``) the optional is carried as a zero- or one-element *list* (``[]`` is ``optional.none()``, ``[x]`` is
+``optional.of(x)``) so that no sub-expression is evaluated twice:
 
 =============================  ====================================================================
 CEL                            rewritten (``L`` = the list form of the receiver)
@@ -23,6 +27,9 @@ CEL                            rewritten (``L`` = the list form of the receiver)
 anything else using ``o``      ``(size(L) > 0 ? optional.of(L[0]) : optional.none())``, a real optional
 =============================  ====================================================================
 
+:func:`rewrite` also inlines ``variables.<name>`` references (Kubernetes ``variables``) with the variable's own
+rewritten text, so rules never bind per-rule values into the shared per-resource activation.
+
 Shapes that cannot be rewritten (optional list/map literal entries ``[?a]``, ``{?k: v}``, message construction,
 ``has()`` over an optional chain) raise :class:`CelSyntaxError` with an "unsupported syntax" message.
 """
@@ -30,9 +37,10 @@ Shapes that cannot be rewritten (optional list/map literal entries ``[?a]``, ``{
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["CelSyntaxError", "rewrite_optional", "uses_optional_syntax"]
+__all__ = ["CelSyntaxError", "rewrite", "rewrite_optional", "uses_optional_syntax", "variable_refs"]
 
 
 class CelSyntaxError(ValueError):
@@ -249,7 +257,14 @@ class MapLit:
     entries: tuple[tuple[Node, Node], ...]
 
 
-Node = Literal | Ident | Select | Index | Call | Unary | Binary | Ternary | ListLit | MapLit
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Already-rewritten plain CEL text spliced in as one operand (an inlined ``variables.<name>``)."""
+
+    text: str
+
+
+Node = Literal | Ident | Select | Index | Call | Unary | Binary | Ternary | ListLit | MapLit | Raw
 
 _REL_OPS = ("<", "<=", ">", ">=", "==", "!=", "in")
 
@@ -458,15 +473,42 @@ _BIN_PREC = {"||": 1, "&&": 2, "+": 4, "-": 4, "*": 5, "/": 5, "%": 5} | dict.fr
 
 @dataclass(frozen=True, slots=True)
 class _Out:
-    """Rewritten text, its precedence level, and whether it is an optional in list form."""
+    """Rewritten text and its precedence level; for an optional, how it is represented.
+
+    * ``opt`` and ``guard``: a *guarded path*, present when ``guard`` holds, whose value is ``text``
+      (``has(a.b) && has(a.b.c)`` / ``a.b.c``); used while the chain starts from a plain path, the common case,
+      because it copies far less than the list form;
+    * ``opt`` without ``guard``: the *list form*, ``text`` evaluates to ``[]`` or ``[value]``.
+    """
 
     text: str
     prec: int
     opt: bool = False
+    guard: str = ""
 
 
 def _wrap(out: _Out, need: int) -> str:
     return out.text if out.prec >= need else f"({out.text})"
+
+
+def _guarded(guard: str, path: str) -> _Out:
+    return _Out(path, 7, opt=True, guard=guard)
+
+
+def _is_string_literal(node: Node) -> bool:
+    return isinstance(node, Literal) and node.text[:1] in "'\"rR" and not node.text[:2].lower().startswith("b")
+
+
+def _pure_path(node: Node) -> bool:
+    """An identifier followed by plain field selections and literal indexes: safe to repeat in a ``has()`` chain."""
+    while True:
+        if isinstance(node, Ident):
+            return not node.name.startswith(".")
+        plain_select = isinstance(node, Select) and not node.optional
+        literal_index = isinstance(node, Index) and not node.optional and isinstance(node.key, Literal)
+        if not (plain_select or literal_index):
+            return False
+        node = node.operand  # type: ignore[union-attr]
 
 
 class _Rewriter:
@@ -478,24 +520,30 @@ class _Rewriter:
         return f"__opt{self.counter}"
 
     # conversions ---------------------------------------------------------------------------------------------
-    def real(self, out: _Out) -> _Out:
-        """A list-form optional as a real optional value; plain values unchanged."""
-        if not out.opt:
-            return out
-        lst = _wrap(out, 7)
-        return _Out(f"(size({out.text}) > 0 ? optional.of({lst}[0]) : optional.none())", 7)
-
-    def as_list(self, out: _Out) -> str:
-        """The list form of an optional (real optionals are converted at run time)."""
+    def listed(self, out: _Out) -> str:
+        """The list form of any optional: list-form text, a guarded path, or a real optional value."""
+        if out.opt and out.guard:
+            return f"({out.guard} ? [{out.text}] : [])"
         if out.opt:
             return _wrap(out, 7)
         target = _wrap(out, 7)
         return f"({target}.hasValue() ? [{target}.value()] : [])"
 
+    def real(self, out: _Out) -> _Out:
+        """An optional as a real optional value; plain values unchanged."""
+        if not out.opt:
+            return out
+        if out.guard:
+            return _Out(f"({out.guard} ? optional.of({out.text}) : optional.none())", 7)
+        lst = _wrap(out, 7)
+        return _Out(f"(size({out.text}) > 0 ? optional.of({lst}[0]) : optional.none())", 7)
+
     # nodes ---------------------------------------------------------------------------------------------------
     def rw(self, node: Node) -> _Out:
         if isinstance(node, Literal):
             return _Out(node.text, 7)
+        if isinstance(node, Raw):
+            return _Out(f"({node.text})", 7)
         if isinstance(node, Ident):
             return _Out(node.name, 7)
         if isinstance(node, Select):
@@ -527,31 +575,45 @@ class _Rewriter:
 
     def select(self, node: Select) -> _Out:
         base = self.rw(node.operand)
+        field = node.field
+        if base.guard:
+            if node.optional:
+                return _guarded(f"{base.guard} && has({base.text}.{field})", f"{base.text}.{field}")
+            return _guarded(base.guard, f"{base.text}.{field}")
+        if node.optional and not base.opt and _pure_path(node.operand):
+            return _guarded(f"has({base.text}.{field})", f"{base.text}.{field}")
         v = self.fresh()
         if node.optional:
-            src = self.as_list(base) if base.opt else f"[{base.text}]"
-            return _Out(f"{src}.filter({v}, has({v}.{node.field})).map({v}, {v}.{node.field})", 7, opt=True)
+            src = self.listed(base) if base.opt else f"[{base.text}]"
+            return _Out(f"{src}.filter({v}, has({v}.{field})).map({v}, {v}.{field})", 7, opt=True)
         if base.opt:
-            return _Out(f"{_wrap(base, 7)}.map({v}, {v}.{node.field})", 7, opt=True)
-        return _Out(f"{_wrap(base, 7)}.{node.field}", 7)
+            return _Out(f"{_wrap(base, 7)}.map({v}, {v}.{field})", 7, opt=True)
+        return _Out(f"{_wrap(base, 7)}.{field}", 7)
 
     def index(self, node: Index) -> _Out:
         base = self.rw(node.operand)
         key = self.rw(node.key)
         if key.opt:
             raise CelSyntaxError("unsupported syntax: an optional value used as an index")
+        k = key.text
+        if node.optional and _is_string_literal(node.key):
+            if base.guard:
+                return _guarded(f"{base.guard} && {k} in {base.text}", f"{base.text}[{k}]")
+            if not base.opt and _pure_path(node.operand):
+                return _guarded(f"{k} in {base.text}", f"{base.text}[{k}]")
+        if not node.optional and base.guard:
+            return _guarded(base.guard, f"{base.text}[{k}]")
         v = self.fresh()
         if node.optional:
-            src = self.as_list(base) if base.opt else f"[{base.text}]"
-            k = key.text
-            if node.key.__class__ is Literal and k[:1] in "'\"rR":
-                present = f"{_wrap(key, 4)} in {v}"
+            src = self.listed(base) if base.opt else f"[{base.text}]"
+            if _is_string_literal(node.key):
+                present = f"{k} in {v}"
             else:
                 present = f"(type({v}) == list ? ({_wrap(key, 4)} >= 0 && {_wrap(key, 4)} < size({v})) : ({k}) in {v})"
             return _Out(f"{src}.filter({v}, {present}).map({v}, {v}[{k}])", 7, opt=True)
         if base.opt:
-            return _Out(f"{_wrap(base, 7)}.map({v}, {v}[{key.text}])", 7, opt=True)
-        return _Out(f"{_wrap(base, 7)}[{key.text}]", 7)
+            return _Out(f"{_wrap(base, 7)}.map({v}, {v}[{k}])", 7, opt=True)
+        return _Out(f"{_wrap(base, 7)}[{k}]", 7)
 
     def call(self, node: Call) -> _Out:
         if node.target is None:
@@ -569,11 +631,10 @@ class _Rewriter:
                 raise CelSyntaxError(f"{name}() takes a variable name and an expression")
             var = node.args[0].name
             body = self.rw(node.args[1])
-            lst = self.as_list(target)
+            lst = self.listed(target)
             if name == "optMap":
                 return _Out(f"{lst}.map({var}, {self.real(body).text})", 7, opt=True)
-            inner = self.as_list(body)
-            flat = f"{lst}.map({var}, {inner})"
+            flat = f"{lst}.map({var}, {self.listed(body)})"
             return _Out(f"(size({flat}) > 0 ? {flat}[0] : [])", 7, opt=True)
         if not target.opt and name in ("orValue", "or") and len(node.args) == 1:
             # cel-go plans orValue/or specially: a receiver that is not an optional is returned unchanged.
@@ -585,8 +646,12 @@ class _Rewriter:
         if target.opt:
             if name == "orValue" and len(node.args) == 1:
                 default = self.real(self.rw(node.args[0]))
+                if target.guard:  # like cel-go, the default is evaluated only when needed
+                    return _Out(f"({target.guard} ? {target.text} : {_wrap(default, 0)})", 7)
                 return _Out(f"({_wrap(target, 7)} + [{default.text}])[0]", 7)
             if name == "hasValue" and not node.args:
+                if target.guard:
+                    return _Out(f"({target.guard})", 7)
                 return _Out(f"size({target.text}) > 0", 3)
             target = self.real(target)
         args = ", ".join(self.real(self.rw(a)).text for a in node.args)
@@ -605,10 +670,60 @@ def _data_root(node: Node) -> str | None:
     return None
 
 
+def variable_refs(src: str) -> tuple[str, ...]:
+    """The ``variables.<name>`` references of an expression, in order of first appearance (token scan)."""
+    toks = tokenize(src)
+    refs: dict[str, None] = {}
+    for a, b, c in zip(toks, toks[1:], toks[2:], strict=False):
+        if a.kind == "ident" and a.text == "variables" and b.kind == "punct" and b.text == "." and c.kind == "ident":
+            refs.setdefault(c.text, None)
+    return tuple(refs)
+
+
+def _inline(node: Node, defs: Mapping[str, str]) -> Node:
+    """Replace ``variables.<name>`` by the (parenthesized, already rewritten) definition of ``name``."""
+    if isinstance(node, Select):
+        if not node.optional and isinstance(node.operand, Ident) and node.operand.name == "variables":
+            text = defs.get(node.field)
+            return node if text is None else Raw(text)
+        return Select(_inline(node.operand, defs), node.field, node.optional)
+    if isinstance(node, Index):
+        return Index(_inline(node.operand, defs), _inline(node.key, defs), node.optional)
+    if isinstance(node, Call):
+        if node.target is None and node.name == "has":
+            return node  # has(variables.x) tests the binding itself; keep it
+        target = None if node.target is None else _inline(node.target, defs)
+        return Call(node.name, tuple(_inline(a, defs) for a in node.args), target)
+    if isinstance(node, Unary):
+        return Unary(node.op, _inline(node.operand, defs))
+    if isinstance(node, Binary):
+        return Binary(node.op, _inline(node.left, defs), _inline(node.right, defs))
+    if isinstance(node, Ternary):
+        return Ternary(_inline(node.cond, defs), _inline(node.then, defs), _inline(node.other, defs))
+    if isinstance(node, ListLit):
+        return ListLit(tuple(_inline(i, defs) for i in node.items))
+    if isinstance(node, MapLit):
+        return MapLit(tuple((_inline(k, defs), _inline(v, defs)) for k, v in node.entries))
+    return node
+
+
+def rewrite(src: str, variables: Mapping[str, str] | None = None) -> str:
+    """Plain CEL for ``src``: optional syntax rewritten and ``variables.<name>`` inlined from ``variables``.
+
+    ``variables`` maps a name to its own *rewritten* definition. Inlining keeps Kubernetes' lazy semantics (a
+    variable is evaluated only where it is used) without binding per-rule values into the shared activation, which
+    would make the engine re-convert the whole object. Returns ``src`` unchanged when there is nothing to do.
+    """
+    inline = bool(variables) and any(name in variables for name in variable_refs(src))  # type: ignore[operator]
+    if not inline and not uses_optional_syntax(src):
+        return src
+    tree = parse(src)
+    if inline and variables:
+        tree = _inline(tree, variables)
+    rewriter = _Rewriter()
+    return rewriter.real(rewriter.rw(tree)).text
+
+
 def rewrite_optional(src: str) -> str:
     """Return ``src`` unchanged when it has no optional syntax, else an equivalent plain-CEL expression."""
-    if not uses_optional_syntax(src):
-        return src
-    rewriter = _Rewriter()
-    out = rewriter.rw(parse(src))
-    return rewriter.real(out).text
+    return rewrite(src)
