@@ -131,13 +131,15 @@ def main() -> None:
         for name, expr in EXPRESSIONS.items():
             compiled = compile_validation({"expressions": [{"expression": expr}]}, location="bench")
             assert evaluate_validation(compiled, activation=activation).status == "pass", name
-            us = median_us(lambda c=compiled: evaluate_validation(c, activation=activation), number=500, runs=runs)
+            us = median_us(
+                lambda c=compiled, a=activation: evaluate_validation(c, activation=a), number=500, runs=runs
+            )
             print(f"  {name:<34} {us:8.1f} µs")
-        failing = compile_validation(
-            {"expressions": [{"expression": "false", "messageExpression": "'pod ' + object.metadata.name + ' denied'"}]},
-            location="bench",
+        denied = {"expression": "false", "messageExpression": "'pod ' + object.metadata.name + ' denied'"}
+        failing = compile_validation({"expressions": [denied]}, location="bench")
+        us = median_us(
+            lambda c=failing, a=activation: evaluate_validation(c, activation=a), number=500, runs=runs
         )
-        us = median_us(lambda: evaluate_validation(failing, activation=activation), number=500, runs=runs)
         print(f"  {'fail + messageExpression':<34} {us:8.1f} µs")
 
     bad = copy.deepcopy(POD)
