@@ -70,6 +70,9 @@ def run(expr: str) -> Any:
         ("(object.?x.orValue(1) > 0) ? 'yes' : 'no'", "yes"),
         ("-object.spec.?list.orValue([5])[0]", -10),
         ("object.metadata.?labels.orValue({}).exists(k, k.startsWith('a'))", True),
+        # cel.bind (Bindings extension)
+        ("cel.bind(cs, object.spec.containers, cs.size() == 2 && cs[0].name == 'a')", True),
+        ("cel.bind(n, object.spec.?list.orValue([]).size(), n * n)", 4),
     ],
 )
 def test_rewritten_expression_evaluates_like_cel_go(expr: str, expected: Any) -> None:

@@ -24,6 +24,7 @@ CEL                            rewritten (``L`` = the list form of the receiver)
 ``o.hasValue()``               ``size(L) > 0``
 ``o.optMap(x, e)``             ``L.map(x, e)``
 ``e.orValue(d)`` (plain ``e``)  ``e`` (cel-go returns a non-optional receiver of ``orValue``/``or`` unchanged)
+``cel.bind(x, i, e)``          ``[i].map(x, e)[0]`` (the Bindings extension of the Kubernetes environment)
 anything else using ``o``      ``(size(L) > 0 ? optional.of(L[0]) : optional.none())``, a real optional
 =============================  ====================================================================
 
@@ -455,13 +456,18 @@ _OPT_METHODS = frozenset({"optMap", "optFlatMap", "orValue", "or"})
 
 
 def uses_optional_syntax(src: str) -> bool:
-    """Whether the source uses ``.?``, ``[?`` or the ``optMap``/``optFlatMap`` macros (cheap token scan)."""
+    """Whether the source needs a rewrite: ``.?``, ``[?``, ``optMap``/``optFlatMap``/``orValue``/``or`` or ``cel.bind``.
+
+    A cheap token scan; sources without these compile unchanged (with the engine's own error positions).
+    """
     toks = tokenize(src)
     for a, b in itertools.pairwise(toks):
         if a.kind == "punct" and a.text in (".", "[") and b.kind == "punct" and b.text == "?":
             return True
         if a.kind == "punct" and a.text == "." and b.kind == "ident" and b.text in _OPT_METHODS:
             return True
+        if a.kind == "ident" and a.text == "cel" and b.kind == "punct" and b.text == ".":
+            return True  # cel.bind()
     return False
 
 
@@ -624,6 +630,13 @@ class _Rewriter:
                 return _Out(f"has({arg.text})", 7)
             args = ", ".join(self.real(self.rw(a)).text for a in node.args)
             return _Out(f"{node.name}({args})", 7)
+        if isinstance(node.target, Ident) and node.target.name == "cel" and node.name == "bind":
+            # cel.bind(name, init, body) (Kubernetes' Bindings extension): evaluate init once, bind it in body
+            if len(node.args) != 3 or not isinstance(node.args[0], Ident):
+                raise CelSyntaxError("cel.bind() takes a variable name, an initial value and an expression")
+            initial = self.real(self.rw(node.args[1])).text
+            bound = self.real(self.rw(node.args[2])).text
+            return _Out(f"[{initial}].map({node.args[0].name}, {bound})[0]", 7)
         target = self.rw(node.target)
         name = node.name
         if name in ("optMap", "optFlatMap"):
