@@ -167,3 +167,16 @@ def test_relative_ruleset_path_in_messages(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(RulesetError) as info:
         load_ruleset("sub/.spectral.yaml")
     assert str(info.value).startswith(os.path.join("sub", ".spectral.yaml") + ":3:12 — ")
+
+
+def test_documentation_urls(tmp_path: Path) -> None:
+    path = _write(tmp_path, {".spectral.yaml": """\
+documentationUrl: https://example.com/rules
+rules:
+  a: {given: $, then: {field: name, function: truthy}}
+  b: {given: $, documentationUrl: https://example.com/b, then: {field: ns, function: truthy}}
+"""})
+    results = lint_data(load_ruleset(path), {}, "v.yaml")
+    assert [(r.code, r.documentation_url) for r in results] == [
+        ("a", "https://example.com/rules#a"), ("b", "https://example.com/b")]
+    assert results[0].to_json()["documentationUrl"] == "https://example.com/rules#a"

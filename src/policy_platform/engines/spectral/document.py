@@ -273,6 +273,9 @@ class ParsedDocument:
         return (pos[0], len(prefix.encode("utf-16-le")) // 2)
 
 
+_PLAIN_STRING_START = frozenset("abcdeghijklmopqrsuvwxyzABCDEGHIJKLMOPQRSUVWXYZ_/\"'$@")
+
+
 class _Builder:
     """One pass over the composed nodes: plain data, alias slots and duplicate-key diagnostics."""
 
@@ -280,36 +283,60 @@ class _Builder:
         self.values: dict[int, Any] = {}
         self.alias_slots: set[tuple[int, int]] = set()
         self.diagnostics: list[Diagnostic] = []
+        self.path: list[str | int] = []
 
-    def child(self, owner: Any, slot: int, node: Any, path: tuple[str | int, ...]) -> Any:
-        key = id(node)
-        if key in self.values:
-            self.alias_slots.add((id(owner), slot))
-            return self.values[key]
-        return self.build(node, path)
-
-    def build(self, node: Any, path: tuple[str | int, ...]) -> Any:
-        kind = type(node)
-        if kind is yaml.ScalarNode:
-            value = _scalar(node)
-            self.values[id(node)] = value
+    def build(self, node: Any) -> Any:
+        values = self.values
+        if type(node) is yaml.ScalarNode:
+            text = node.value
+            if node.tag == _IMPLICIT and not node.style:
+                value: Any = text if text and text[0] in _PLAIN_STRING_START else resolve_plain(text)
+            else:
+                value = _scalar(node)
+            values[id(node)] = value
             return value
-        if kind is yaml.SequenceNode:
+        path = self.path
+        if type(node) is yaml.SequenceNode:
             seq: list[Any] = []
-            self.values[id(node)] = seq
+            values[id(node)] = seq
             for index, item in enumerate(node.value):
-                seq.append(self.child(node, index, item, (*path, index)))
+                cached = values.get(id(item), _MISSING)
+                if cached is not _MISSING:
+                    self.alias_slots.add((id(node), index))
+                    seq.append(cached)
+                    continue
+                path.append(index)
+                seq.append(self.build(item))
+                path.pop()
             return seq
         obj: dict[str, Any] = {}
-        self.values[id(node)] = obj
+        values[id(node)] = obj
         merges: list[Any] = []
         for slot, (key_node, value_node) in enumerate(node.value):
-            if _is_merge_key(key_node):
-                merged = self.child(node, slot, value_node, path)
-                merges.extend(merged if isinstance(merged, list) else [merged])
-                continue
-            key = js_key(self.build(key_node, path)) if type(key_node) is yaml.ScalarNode else "[object Object]"
-            value = self.child(node, slot, value_node, (*path, key))
+            if type(key_node) is yaml.ScalarNode:
+                key_text = key_node.value
+                if key_text == _MERGE and not key_node.style:
+                    merged = values.get(id(value_node), _MISSING)
+                    if merged is _MISSING:
+                        merged = self.build(value_node)
+                    else:
+                        self.alias_slots.add((id(node), slot))
+                    merges.extend(merged if isinstance(merged, list) else [merged])
+                    continue
+                if key_node.tag == _IMPLICIT and (key_node.style or (key_text and key_text[0] in _PLAIN_STRING_START)):
+                    key = key_text
+                else:
+                    key = js_key(_scalar(key_node))
+            else:
+                key = "[object Object]"
+            cached = values.get(id(value_node), _MISSING)
+            if cached is not _MISSING:
+                self.alias_slots.add((id(node), slot))
+                value = cached
+            else:
+                path.append(key)
+                value = self.build(value_node)
+                path.pop()
             if key in obj:
                 rng = ((key_node.start_mark.line, key_node.start_mark.column),
                        (key_node.end_mark.line, key_node.end_mark.column))
@@ -320,6 +347,9 @@ class _Builder:
                 for key, value in merged.items():
                     obj.setdefault(key, value)
         return obj
+
+
+_MISSING = object()
 
 
 def _problem(exc: yaml.YAMLError) -> tuple[str, Pos]:
@@ -347,5 +377,5 @@ def parse_document(text: str, source: str) -> ParsedDocument:
     if root is None:
         return ParsedDocument(None, source, text, None)
     builder = _Builder()
-    data = builder.build(root, ())
+    data = builder.build(root)
     return ParsedDocument(data, source, text, root, builder.diagnostics, alias_slots=builder.alias_slots)

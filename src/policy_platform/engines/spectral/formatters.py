@@ -36,7 +36,8 @@ def format_text(results: list[SpectralResult], fail: int) -> str:
     lines = []
     for r in results:
         line, col, _, _ = _pos(r)
-        lines.append(f'{r.source}:{line}:{col} {SEVERITY_LABELS[r.severity]} {r.code} "{r.message}"')
+        url = f" {r.documentation_url}" if r.documentation_url else ""
+        lines.append(f'{r.source}:{line}:{col} {SEVERITY_LABELS[r.severity]} {r.code} "{r.message}"{url}')
     return "\n".join(lines)
 
 
@@ -137,7 +138,10 @@ def format_junit(results: list[SpectralResult], fail: int) -> str:
             path = pointer(r.path)
             out.append(f'<testcase time="0" name="org.spectral.{r.code}({_xml(path)})" classname="{classname}">')
             out.append(f'<failure message="{_xml(r.message)}">')
-            cdata = f"line {line}, col {col}, {r.message} ({r.code}) at path {path}".replace("]]>", "]]]]><![CDATA[>")
+            cdata = f"line {line}, col {col}, {r.message} ({r.code}) at path {path}"
+            if r.documentation_url:
+                cdata += f", {r.documentation_url}"
+            cdata = cdata.replace("]]>", "]]]]><![CDATA[>")
             out.append(f"<![CDATA[{cdata}]]></failure></testcase>\n")
         out.append("</testsuite>\n")
     out.append("</testsuites>\n")

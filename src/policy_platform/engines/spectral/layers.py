@@ -66,5 +66,5 @@ def lint_layers(ruleset: Ruleset, layers: Sequence[ParsedDocument], merged: Any,
             out.append(result)
             continue
         out.append(SpectralResult(result.code, result.message, result.path, result.severity,
-                                  found.range_for(result.path), found.source))
+                                  found.range_for(result.path), found.source, result.documentation_url))
     return sort_results(out)

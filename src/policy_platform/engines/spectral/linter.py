@@ -39,6 +39,7 @@ class SpectralResult:
     severity: int
     range: Range | None = None
     source: str | None = None
+    documentation_url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Spectral's JSON shape (path segments as strings, 0-based range)."""
@@ -55,7 +56,13 @@ class SpectralResult:
         }
         if self.source is not None:
             out["source"] = self.source
+        if self.documentation_url:
+            out["documentationUrl"] = self.documentation_url
         return out
+
+    def with_severity(self, severity: int) -> SpectralResult:
+        return SpectralResult(self.code, self.message, self.path, severity, self.range, self.source,
+                              self.documentation_url)
 
 
 class LintRuntimeError(PolicyLoadError):
@@ -150,7 +157,7 @@ def _make_result(rule: Rule, data: Any, template: str, result_path: Path,
     else:
         message = error
     rng = ranger.range_for(path) if ranger is not None else None
-    return SpectralResult(rule.name, message.strip(), path, rule.severity, rng, source)
+    return SpectralResult(rule.name, message.strip(), path, rule.severity, rng, source, rule.documentation_url)
 
 
 def run_rule(rule: Rule, data: Any, formats: frozenset[str], ranger: ParsedDocument | None,
@@ -286,8 +293,7 @@ def lint_parsed(ruleset: Ruleset, document: ParsedDocument, *, abs_path: str | N
         severity = _pointer_severity(ruleset, relative, r) if r.code != "parser" else r.severity
         if severity < 0:
             continue
-        adjusted.append(r if severity == r.severity else SpectralResult(r.code, r.message, r.path, severity, r.range,
-                                                                         r.source))
+        adjusted.append(r if severity == r.severity else r.with_severity(severity))
     return sort_results(adjusted)
 
 
@@ -324,6 +330,5 @@ def lint_data(ruleset: Ruleset, data: Any, source: str = "<values>", *,
     for r in results:
         severity = _pointer_severity(ruleset, relative, r)
         if severity >= 0:
-            adjusted.append(r if severity == r.severity else SpectralResult(r.code, r.message, r.path, severity,
-                                                                             None, r.source))
+            adjusted.append(r if severity == r.severity else r.with_severity(severity))
     return sort_results(adjusted)

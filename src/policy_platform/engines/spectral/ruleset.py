@@ -171,6 +171,7 @@ class _RuleState:
     where: _Where
     enabled: bool
     base_formats: tuple[str, ...] | None = None
+    base_doc_url: str | None = None
 
 
 @dataclass(slots=True)
@@ -273,8 +274,10 @@ class _Loader:
         if not isinstance(rules, dict):
             self.issues.append(_Where(display, doc, ("rules",)).issue("must be object"))
             rules = {}
+        doc_url = data.get("documentationUrl")
         for name, value in rules.items():
-            self.apply_rule(loaded, str(name), value, _Where(display, doc, ("rules", name)), own_formats)
+            self.apply_rule(loaded, str(name), value, _Where(display, doc, ("rules", name)), own_formats,
+                            doc_url if isinstance(doc_url, str) else None)
         return loaded
 
     def formats(self, value: Any, where: _Where) -> tuple[str, ...]:
@@ -372,10 +375,10 @@ class _Loader:
                 elif mode == "recommended":
                     enabled = state.enabled and state.defn.get("recommended", True) is not False
                 loaded.rules[name] = _RuleState(name, dict(state.defn), dict(state.origin), state.where, enabled,
-                                                state.base_formats)
+                                                state.base_formats, state.base_doc_url)
 
     def apply_rule(self, loaded: _Loaded, name: str, value: Any, where: _Where,
-                   own_formats: tuple[str, ...] | None) -> None:
+                   own_formats: tuple[str, ...] | None, doc_url: str | None = None) -> None:
         existing = loaded.rules.get(name)
         if isinstance(value, bool) or (isinstance(value, str | int) and not isinstance(value, dict)):
             if existing is None:
@@ -406,7 +409,7 @@ class _Loader:
             existing.enabled = True
             return
         origin = {key: _Where(where.file, where.doc, (*where.path, key)) for key in value}
-        loaded.rules[name] = _RuleState(name, dict(value), origin, where, True, own_formats)
+        loaded.rules[name] = _RuleState(name, dict(value), origin, where, True, own_formats, doc_url)
 
     # ---- compile
     def compile_rule(self, state: _RuleState, aliases: dict[str, tuple[Any, _Where]]) -> Rule | None:
@@ -450,7 +453,7 @@ class _Loader:
             formats=formats,
             recommended=defn.get("recommended", True) is not False,
             resolved=defn.get("resolved", True) is not False,
-            documentation_url=defn.get("documentationUrl"),
+            documentation_url=_doc_url(defn.get("documentationUrl"), state.base_doc_url, state.name),
         )
 
     def compile_given(self, value: Any, where: _Where, aliases: dict[str, tuple[Any, _Where]]) -> list[Given]:
@@ -545,6 +548,13 @@ class _Loader:
                     kind, fpath = "lodash", lodash_path(field_value)
             out.append(Then(field_value, kind, fpath, func, func.prepare(options)))
         return out
+
+
+def _doc_url(own: Any, base: str | None, name: str) -> str | None:
+    """A rule's ``documentationUrl``, else the ruleset's with ``#rule-name`` appended (Spectral's rule)."""
+    if isinstance(own, str):
+        return own
+    return f"{base}#{name}" if base else None
 
 
 def lodash_path(text: str) -> tuple[str, ...]:
@@ -708,7 +718,8 @@ def _overrides(loader: _Loader, data: Any, doc: ParsedDocument | None, display: 
             continue
         # a file override behaves like a small ruleset extending the base one
         patch = _Loaded(
-            rules={n: _RuleState(s.name, dict(s.defn), dict(s.origin), s.where, s.enabled, s.base_formats)
+            rules={n: _RuleState(s.name, dict(s.defn), dict(s.origin), s.where, s.enabled, s.base_formats,
+                                 s.base_doc_url)
                    for n, s in base.rules.items()},
             formats=list(base.formats),
             aliases=dict(base.aliases),
