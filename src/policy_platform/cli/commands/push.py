@@ -93,10 +93,10 @@ def run(args: argparse.Namespace) -> int:
     ref = parse_reference(args.ref)
     if ref.digest:
         raise UsageError("push REF must not contain a digest")
+    manifest = read_bundle_manifest(data, args.bundle)  # a bad file is named before any network access
     tags = list(args.tag)
     commit = current_commit()
     if not ref.tag and not tags:
-        manifest = read_bundle_manifest(data, args.bundle)
         tags = default_tags(str(manifest.get("version") or ""), commit)
     result = push_bundle(data, ref, tags=tags, options=registry_options(args), image=args.image, revision=commit,
                          force=args.force)
