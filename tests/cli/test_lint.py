@@ -191,3 +191,17 @@ def test_filter_runtime_error_aborts_like_spectral(cli: Cli, workdir: Path) -> N
     code, out, err = cli("lint", "-r", "f.yaml", "n.yaml")
     assert (code, out) == (2, "")
     assert "Cannot read properties of null (reading 'tag')" in err
+
+
+def test_several_formats_and_outputs(cli: Cli, workdir: Path) -> None:
+    code, out, _ = cli("lint", "-q", "-f", "json,junit", "--output.junit", "report.xml", "values.yaml")
+    assert code == 1
+    assert [r["code"] for r in json.loads(out)] == ["required-fields", "replica-count"]
+    assert (workdir / "report.xml").read_text(encoding="utf-8").startswith('<?xml version="1.0"')
+    code, out, _ = cli("lint", "-q", "-f", "text", "-o", "out.txt", "values.yaml")
+    assert (code, out) == (1, "")
+    assert (workdir / "out.txt").read_text(encoding="utf-8").startswith("values.yaml:1:1 error required-fields")
+    code, _, err = cli("lint", "-f", "json", "-f", "text", "-o", "x", "values.yaml")
+    assert code == 2
+    assert "Multiple outputs have to be provided" in err
+    assert cli("lint", "-f", "pretty-much", "values.yaml")[0] == 2

@@ -37,10 +37,14 @@ _PUNCT_ORDER = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("documents", nargs="*", metavar="FILE_OR_GLOB", help="documents to lint (files or globs)")
     parser.add_argument("-r", "--ruleset", help="ruleset file (default: .spectral.yaml/.yml/.json in the cwd)")
-    parser.add_argument("-f", "--format", action="append", choices=sorted(FORMATTERS), dest="formats",
-                        help="output format (repeatable; default stylish)")
-    parser.add_argument("-o", "--output", action="append", default=[],
-                        help="write the output to FILE instead of stdout (one per --format, in order)")
+    parser.add_argument("-f", "--format", action="append", dest="formats", metavar="FORMAT",
+                        help=f"output format: {', '.join(FORMATTERS)} (repeatable or comma-separated; "
+                             "default stylish)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the (single) format's output to FILE instead of stdout")
+    for name in FORMATTERS:
+        parser.add_argument(f"--output.{name}", dest=f"output_{name.replace('-', '_')}", metavar="FILE",
+                            help=argparse.SUPPRESS)
     parser.add_argument("-F", "--fail-severity", choices=_FAIL_LEVELS, default="error",
                         help="results at or above this severity fail the run (default: error)")
     parser.add_argument("-D", "--display-only-failures", action="store_true",
@@ -112,6 +116,29 @@ def _read(path: str, encoding: str) -> ParsedDocument:
     return doc
 
 
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) pairs, with Spectral's rules for ``-o`` and ``--output.<format>``."""
+    formats: list[str] = []
+    for value in args.formats or ["stylish"]:
+        for name in value.split(","):
+            if name not in FORMATTERS:
+                raise UsageError(f"invalid format {name!r} (choose from {', '.join(FORMATTERS)})")
+            if name not in formats:
+                formats.append(name)
+    per_format = {n: getattr(args, f"output_{n.replace('-', '_')}") for n in formats}
+    per_format = {n: f for n, f in per_format.items() if f}
+    if len(formats) == 1:
+        if args.output and per_format:
+            raise UsageError("Output must be either string or unspecified when a single format is specified")
+        return [(formats[0], args.output or per_format.get(formats[0]))]
+    if args.output:
+        raise UsageError("Multiple outputs have to be provided when more than a single format is specified")
+    missing = [n for n in formats if n not in per_format]
+    if len(missing) > 1:
+        raise UsageError(f"Missing outputs for the following formats: {', '.join(missing[1:])}")
+    return [(n, per_format.get(n)) for n in formats]
+
+
 def _print_ruleset_error(exc: RulesetError) -> None:
     print("Error running policy-platform lint: invalid ruleset", file=sys.stderr)
     for i, issue in enumerate(exc.issues, 1):
@@ -143,14 +170,15 @@ def run(args: argparse.Namespace) -> int:
     except PolicyPlatformError:
         raise
     shown = [r for r in results if r.severity <= fail] if args.display_only_failures else results
-    formats = args.formats or ["stylish"]
-    outputs = list(args.output)
-    for index, name in enumerate(formats):
+    for name, target in _outputs(args):
         text = FORMATTERS[name](shown, fail)
-        if index < len(outputs):
-            Path(outputs[index]).write_text(text, encoding="utf-8")
-        else:
+        if target is None:
             sys.stdout.write(text)
+        else:
+            try:
+                Path(target).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot write {target}: {exc.strerror}") from None
     if shown:
         return 1 if any(r.severity <= fail for r in shown) else 0
     if not args.quiet:
