@@ -147,3 +147,21 @@ def test_unreachable_registry_fails_after_retries(tmp_path: Path) -> None:
                                                               r"latest: cannot reach registry"):
         client.get_manifest("x", "latest")
     del tmp_path
+
+
+@pytest.mark.parametrize("mode", ["registry", "token_registry"])
+def test_chunked_upload(mode: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    reg: Registry = request.getfixturevalue(mode)
+    data = os.urandom(300_000)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with RegistryClient(reg.host, reg.auth_options()) as client, path.open("rb") as fh:
+        assert client.push_blob_chunked("client/chunked", fh, digest, chunk_size=64 * 1024) == digest
+        assert client.get_blob("client/chunked", digest) == data
+        wrong = "sha256:" + "0" * 64
+        with pytest.raises(RegistryError, match=r"chunked upload sha256:0{64}: HTTP 400 DIGEST_INVALID"):
+            client.push_blob_chunked("client/chunked2", fh, wrong, chunk_size=100_000)

@@ -330,6 +330,46 @@ class RegistryClient:
             raise IntegrityError(f"{what}: registry stored digest {answered}")
         return digest
 
+    def push_blob_chunked(self, repo: str, fh: IO[bytes], digest: str, *, chunk_size: int = 8 << 20) -> str:
+        """Stream a blob from ``fh`` in ``PATCH`` chunks (each to the new ``Location``), then ``PUT ?digest=``.
+
+        For blobs too large to hold in memory; ``digest`` must be known up front (the registry verifies it).
+        """
+        if self.blob_exists(repo, digest, push=True):
+            return digest
+        scope = self.push_scope(repo)
+        what = f"{self.registry}/{repo}: chunked upload {digest}"
+        resp = self.request("POST", f"/v2/{repo}/blobs/uploads/", scope=scope, idempotent=True)
+        if resp.status_code != 202 or "location" not in resp.headers:
+            raise self._fail(resp, what)
+        base = httpx.URL(self.base + "/")
+        location = base.join(resp.headers["location"])
+        offset = 0
+        fh.seek(0)
+        while chunk := fh.read(chunk_size):
+            resp = self.request(
+                "PATCH",
+                str(location),
+                scope=scope,
+                content=chunk,
+                headers={
+                    "Content-Type": "application/octet-stream",
+                    "Content-Range": f"{offset}-{offset + len(chunk) - 1}",
+                    "Content-Length": str(len(chunk)),
+                },
+            )
+            if resp.status_code != 202 or "location" not in resp.headers:
+                raise self._fail(resp, f"{what} (at byte {offset})")
+            location = base.join(resp.headers["location"])
+            offset += len(chunk)
+        resp = self.request("PUT", str(location.copy_merge_params({"digest": digest})), scope=scope)
+        if resp.status_code != 201:
+            raise self._fail(resp, what)
+        answered = resp.headers.get("docker-content-digest")
+        if answered and answered != digest:
+            raise IntegrityError(f"{what}: registry stored digest {answered}")
+        return digest
+
     # -- manifests ---------------------------------------------------------------------------------------------
     def head_manifest(self, repo: str, reference: str) -> tuple[str, str] | None:
         """(digest, media type) of a tag or digest, or None when absent."""
