@@ -198,7 +198,7 @@ def build_bundle(
         if spec.prefix:
             info["prefix"] = spec.prefix
         sources[spec.name] = info
-    for key, entry in policies.items():
+    for entry in policies.values():
         for env in environments:
             entry["environments"].setdefault(env, {"enabled": False})
         template = files.get(f"repos/{entry['source']}/{entry['template']}")
@@ -208,7 +208,6 @@ def build_bundle(
                 rel = chart.relative_to(roots[entry["source"]].root).as_posix()
                 template = files.get(f"repos/{entry['source']}/{rel}/{entry['template']}")
         entry["sha256"] = sha256_hex(template) if template is not None else ""
-        del key
     manifest = {
         "apiVersion": "policy-platform/v1",
         "kind": "Bundle",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,8 +113,6 @@ def sign_reference(ref: Reference, key_path: Path, *, options: RegistryOptions |
             ],
             "subject": {"mediaType": subject.media_type, "digest": subject.digest, "size": len(subject.raw)},
         }
-        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        del epoch
         raw = json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()
         digest, indexed = client.put_manifest(ref.repository, sha256_digest(raw), raw, media.OCI_MANIFEST)
         tag = ""

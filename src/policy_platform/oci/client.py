@@ -21,7 +21,7 @@ import hashlib
 import json
 import ssl
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -501,13 +501,8 @@ class RegistryClient:
 
 
 def client_for(ref: Reference, options: RegistryOptions | None = None) -> RegistryClient:
+    """A client for the registry of ``ref`` (use as a context manager)."""
     return RegistryClient(ref.registry, options)
-
-
-def iter_layers(manifest: Manifest) -> Iterator[dict[str, Any]]:
-    for layer in manifest.data.get("layers") or []:
-        if isinstance(layer, dict):
-            yield layer
 
 
 
