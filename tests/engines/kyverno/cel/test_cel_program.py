@@ -112,7 +112,7 @@ def test_validation_status_and_message(cel: dict[str, Any], rule_message: str, e
         ({"expressions": [{"expression": "object.spec.nope == 1"}]},
          "expression 'object.spec.nope == 1' resulted in error: no such key: nope"),
         ({"expressions": [{"expression": "object.spec.containers[5].name == 'x'"}]},
-         "expression 'object.spec.containers[5].name == 'x'' resulted in error: index out of bounds"),
+         "expression 'object.spec.containers[5].name == 'x'' resulted in error: index out of range: 5"),
         ({"expressions": [{"expression": "1 / 0 == 1"}]},
          "expression '1 / 0 == 1' resulted in error: division by zero"),
         (

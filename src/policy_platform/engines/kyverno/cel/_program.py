@@ -28,10 +28,11 @@ from __future__ import annotations
 import logging
 import sys
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from policy_platform.engines.kyverno.cel._interpreter import CelRuntimeError, Interpreter
 from policy_platform.engines.kyverno.cel._library import FUNCTIONS, authorizer_stub
 from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, rewrite, variable_refs
 
@@ -290,7 +291,7 @@ class ResourceActivation:
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
-    __slots__ = ("_context", "_params_set")
+    __slots__ = ("_bindings", "_context", "_params_set")
 
     def __init__(
         self,
@@ -312,6 +313,7 @@ class ResourceActivation:
             "params": None,
             "variables": {},
         }
+        self._bindings = bindings
         self._context = cel.Context(variables=bindings, functions=dict(FUNCTIONS))
         self._params_set = False
 
@@ -320,11 +322,36 @@ class ResourceActivation:
 
     def _set_params(self, params: Any) -> None:
         if params is not None or self._params_set:
+            self._bindings["params"] = params
             self._bind("params", params)
             self._params_set = params is not None
 
     def _run(self, expr: _Program) -> Any:
         return expr.program.execute(self._context)
+
+    def _interpreter(self, variables: Sequence[_Variable] = ()) -> Interpreter:
+        """The slow path with cel-go's error semantics, over the same data (see :mod:`._interpreter`)."""
+        return Interpreter(self._bindings, [(v.name, v.expr.source) for v in variables])
+
+
+def _evaluate(act: ResourceActivation, expr: _Program, slow: list[Interpreter], make: Callable[[], Interpreter]) -> Any:
+    """Evaluate on the fast engine; when it reports an error, re-evaluate with cel-go's error semantics.
+
+    Raises :class:`CelRuntimeError` with the cel-go-like cause when the expression really fails. ``slow`` caches the
+    interpreter (and its lazily evaluated variables) for the other expressions of the same rule.
+    """
+    try:
+        return act._run(expr)
+    except Exception as err:  # the fast engine stops at the first error; cel-go may absorb it
+        fast_error = err
+    if not slow:
+        slow.append(make())
+    try:
+        return slow[0].evaluate(expr.source)
+    except CelRuntimeError:
+        raise
+    except Exception:  # a construct the interpreter does not cover: report the engine's own error
+        raise CelRuntimeError(_error_text(fast_error)) from None
 
 
 def _activation(
@@ -386,46 +413,31 @@ def evaluate_validation(
     """
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
     act._set_params(params)
+    slow: list[Interpreter] = []
+
+    def make() -> Interpreter:
+        return act._interpreter(compiled.variables)
+
     for validation in compiled.validations:
         expr = validation.expr
         try:
-            result = act._run(expr)
-        except Exception as err:  # any engine error is an evaluation error of this expression
-            cause = _variable_failure(compiled, expr.variable_refs, act) or _error_text(err)
-            return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {cause}")
+            result = _evaluate(act, expr, slow, make)
+        except CelRuntimeError as err:
+            return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {err}")
         if result is True:
             continue
         # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
-        return CelResult("fail", _failure_message(act, validation))
+        return CelResult("fail", _failure_message(validation, lambda e: _evaluate(act, e, slow, make)))
     return CelResult("pass")
 
 
-def _variable_failure(compiled: CompiledValidation, names: Sequence[str], act: ResourceActivation) -> str:
-    """Why the first failing variable among ``names`` fails (Kubernetes' wording, nested for composed variables).
-
-    Variables are inlined into the expressions that use them, so this runs only after an expression failed, to tell
-    a failing variable apart from a failure of the expression itself.
-    """
-    by_name = {v.name: v for v in compiled.variables}
-    for name in names:
-        var = by_name.get(name)
-        if var is None:
-            continue
-        try:
-            act._run(var.expr)
-        except Exception as err:  # the variable is what fails
-            cause = _variable_failure(compiled, var.expr.variable_refs, act) or _error_text(err)
-            return f'composited variable "{name}" fails to evaluate: {cause}'
-    return ""
-
-
-def _failure_message(act: ResourceActivation, validation: _Validation) -> str:
+def _failure_message(validation: _Validation, run: Callable[[_Program], Any]) -> str:
     message = ""
     msg_expr = validation.message_expression
     if msg_expr is not None:
         try:
-            value = act._run(msg_expr)
-        except Exception:  # like Kubernetes: a failing messageExpression falls back to message
+            value = run(msg_expr)
+        except CelRuntimeError:  # like Kubernetes: a failing messageExpression falls back to message
             value = None
         if isinstance(value, str):
             value = value.strip()
@@ -457,12 +469,13 @@ def evaluate_preconditions(
         return True
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
     errors: list[str] = []
+    slow: list[Interpreter] = []
     for condition in compiled.conditions:
         expr = condition.expr
         try:
-            result = act._run(expr)
-        except Exception as err:  # any engine error is an evaluation error of this condition
-            errors.append(f"expression '{expr.source.strip()}' resulted in error: {_error_text(err)}")
+            result = _evaluate(act, expr, slow, act._interpreter)
+        except CelRuntimeError as err:
+            errors.append(f"expression '{expr.source.strip()}' resulted in error: {err}")
             continue
         if result is False:
             return False
