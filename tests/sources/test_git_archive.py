@@ -150,3 +150,38 @@ def test_source_statuses(tmp_path: Path) -> None:
     lock_sources(cfg)
     after = {s.name: (s.locked, s.cached) for s in source_statuses(cfg)}
     assert after == {"team": ("locked", "cached"), "mine": ("-", "local")}
+
+
+def test_archive_over_http_needs_an_explicit_insecure_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "www"
+    served.mkdir()
+    data = tar_gz([("policies/p.yaml", "file", POLICY.format(name="p"))])
+    (served / "repo.tar.gz").write_bytes(data)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"127.0.0.1:{server.server_address[1]}"
+    try:
+        sha = hashlib.sha256(data).hexdigest()
+        cfg = load_config(platform(tmp_path / "p", f"  - {{name: a, type: archive, url: 'http://{host}/repo.tar.gz', "
+                                                   f"sha256: '{sha}'}}\n"))
+        with pytest.raises(SourceError, match=rf"source 'a': plain http URL http://{host}/repo.tar.gz \(use https"):
+            materialize(cfg, cfg.sources[0])
+        monkeypatch.setenv("POLICY_PLATFORM_INSECURE_REGISTRIES", host)
+        src = materialize(cfg, cfg.sources[0])
+        assert (src.root / "policies" / "p.yaml").read_text() == POLICY.format(name="p")
+        missing = load_config(platform(tmp_path / "q", f"  - {{name: a, type: archive, "
+                                                       f"url: 'http://{host}/nope.tar.gz'}}\n"))
+        with pytest.raises(SourceError, match=rf"cannot download http://{host}/nope.tar.gz: HTTP 404"):
+            materialize(missing, missing.sources[0])
+    finally:
+        server.shutdown()
+        server.server_close()
