@@ -113,3 +113,26 @@ def test_function(function: str, options: Any, field: str | None, document: Any,
     results = lint_data(ruleset, document, source="doc.yaml")
     assert [(r.path, r.message) for r in results] == expected
     assert all(r.code == "r" and r.severity == 1 for r in results)
+
+
+def test_schema_patterns_are_javascript_on_re2() -> None:
+    schema = {
+        "properties": {"a": {"pattern": "^\\d+$"}},
+        "patternProperties": {"^x-": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": {
+        "function": "schema", "functionOptions": {"schema": schema, "allErrors": True}}}}})
+    results = lint_data(ruleset, {"a": "12\n", "x-a": 1, "b": 2}, source="doc.yaml")
+    assert [(r.path, r.message) for r in results] == [
+        ((), 'Property "b" is not expected to be here'),
+        (("a",), '"a" property must match pattern "^\\d+$"'),
+        (("x-a",), '"x-a" property type must be string'),
+    ]
+
+
+def test_casing_is_linear_time() -> None:
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$.k", "then": {
+        "function": "casing", "functionOptions": {"type": "camel"}}}}})
+    results = lint_data(ruleset, {"k": "a" + "1" * 5000 + "!"}, source="doc.yaml")
+    assert [r.message for r in results] == ["must be camel case"]

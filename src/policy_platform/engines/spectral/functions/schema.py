@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
 import jsonschema
+import re2
 from jsonschema import exceptions as js_exceptions
+from jsonschema import validators as js_validators
 
 from policy_platform.engines.spectral.functions._base import FunctionContext, FunctionResult, check_keys
+from policy_platform.engines.spectral.jsregex import JsRegex, JsRegexError, compile_js
 from policy_platform.engines.spectral.jsvalue import UNDEFINED, print_value, to_string
 
 NAME = "schema"
@@ -59,16 +62,16 @@ _ORDER = [
 ]
 _RANK = {k: i for i, k in enumerate(_ORDER)}
 
-_EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
-                    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
-                    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", re.I)
-_URI = re.compile(r"^[a-z][a-z0-9+\-.]*:[^\s]*$", re.I)
-_UUID = re.compile(r"^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", re.I)
-_HOSTNAME = re.compile(r"^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-                       r"(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$",
-                       re.I)
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[tT ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[zZ]|[+-]\d{2}:?\d{2})$")
-_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[zZ]|[+-]\d{2}:?\d{2})?$")
+# Format checks run on document data: RE2 only (linear time).
+_EMAIL = re2.compile(r"(?i)^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
+                     r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
+                     r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_URI = re2.compile(r"(?i)^[a-z][a-z0-9+\-.]*:[^\s]*$")
+_UUID = re2.compile(r"(?i)^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$")
+_HOSTNAME = re2.compile(r"(?i)^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$")
+_DATE_TIME = re2.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[tT ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+                         r"(?:[zZ]|[+-][0-9]{2}:?[0-9]{2})$")
+_TIME = re2.compile(r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[zZ]|[+-][0-9]{2}:?[0-9]{2})?$")
 
 
 def _check_date(text: str) -> bool:
@@ -80,7 +83,7 @@ def _check_date(text: str) -> bool:
 
 
 def _check_date_time(text: str) -> bool:
-    if not _DATE_TIME.match(text):
+    if not _DATE_TIME.search(text):
         return False
     try:
         datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00").replace("t", "T"))
@@ -90,7 +93,7 @@ def _check_date_time(text: str) -> bool:
 
 
 def _check_time(text: str) -> bool:
-    if not _TIME.match(text):
+    if not _TIME.search(text):
         return False
     try:
         time.fromisoformat(text[:8])
@@ -110,10 +113,10 @@ def _check_ip(version: int) -> Any:
 
 
 _FORMATS: dict[str, Any] = {
-    "email": lambda t: bool(_EMAIL.match(t)),
-    "uri": lambda t: bool(_URI.match(t)),
-    "uuid": lambda t: bool(_UUID.match(t)),
-    "hostname": lambda t: bool(_HOSTNAME.match(t)),
+    "email": lambda t: bool(_EMAIL.search(t)),
+    "uri": lambda t: bool(_URI.search(t)),
+    "uuid": lambda t: bool(_UUID.search(t)),
+    "hostname": lambda t: len(t.rstrip(".")) <= 253 and bool(_HOSTNAME.search(t)),
     "date-time": _check_date_time,
     "date": _check_date,
     "time": _check_time,
@@ -127,6 +130,69 @@ def _format_checker() -> jsonschema.FormatChecker:
     for name, func in _FORMATS.items():
         checker.checks(name)(lambda value, f=func: not isinstance(value, str) or f(value))
     return checker
+
+
+def _schema_patterns(schema: Any) -> Iterator[str]:
+    """Every regex a schema holds (``pattern`` values and ``patternProperties`` keys)."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            elif key == "patternProperties" and isinstance(value, dict):
+                yield from (k for k in value if isinstance(k, str))
+                for sub in value.values():
+                    yield from _schema_patterns(sub)
+            elif key not in ("enum", "const", "default", "examples"):
+                yield from _schema_patterns(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _schema_patterns(item)
+
+
+def _js_validator_class(base: Any) -> Any:
+    """``base`` with ``pattern``, ``patternProperties`` and ``additionalProperties`` on JavaScript regexes (RE2),
+    as ajv evaluates them (``u`` flag), instead of Python's backtracking ``re``."""
+    cache: dict[str, JsRegex] = {}
+
+    def regex(source: str) -> JsRegex:
+        found = cache.get(source)
+        if found is None:
+            found = cache[source] = compile_js(source, "u")
+        return found
+
+    def pattern(validator: Any, source: str, instance: Any, schema: Any) -> Iterator[Any]:
+        del schema
+        if validator.is_type(instance, "string") and not regex(source).test(instance):
+            yield js_exceptions.ValidationError(f"{instance!r} does not match {source!r}")
+
+    def pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[Any]:
+        del schema
+        if not validator.is_type(instance, "object"):
+            return
+        for source, subschema in patterns.items():
+            rx = regex(source)
+            for key, value in instance.items():
+                if rx.test(key):
+                    yield from validator.descend(value, subschema, path=key, schema_path=source)
+
+    def additional_properties(validator: Any, extra: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if not validator.is_type(instance, "object"):
+            return
+        declared = schema.get("properties", {}) or {}
+        patterns = [regex(p) for p in (schema.get("patternProperties", {}) or {})]
+        extras = [k for k in instance if k not in declared and not any(rx.test(k) for rx in patterns)]
+        if extra is False:
+            if extras:
+                yield js_exceptions.ValidationError(f"Additional properties are not allowed ({extras!r} unexpected)")
+        elif isinstance(extra, dict):
+            for key in extras:
+                yield from validator.descend(instance[key], extra, path=key)
+
+    return js_validators.extend(base, {  # type: ignore[no-untyped-call]
+        "pattern": pattern,
+        "patternProperties": pattern_properties,
+        "additionalProperties": additional_properties,
+    })
 
 
 def detect_dialect(schema: Any) -> str:
@@ -159,13 +225,18 @@ def check_options(options: Any) -> str | None:
     except js_exceptions.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path)
         return f'"schema" function has an invalid schema{f" at #/{where}" if where else ""}: {exc.message}'
+    for source in _schema_patterns(options["schema"]):
+        try:
+            compile_js(source, "u")
+        except JsRegexError as exc:
+            return f'"schema" function has an invalid schema: {exc}'
     return None
 
 
 def prepare(options: Any) -> Any:
     dialect = options.get("dialect", "auto")
     cls = _DIALECTS[detect_dialect(options["schema"]) if dialect == "auto" else dialect]
-    validator = cls(options["schema"], format_checker=_format_checker())
+    validator = _js_validator_class(cls)(options["schema"], format_checker=_format_checker())
     return {"validator": validator, "allErrors": options.get("allErrors", False) is True}
 
 
@@ -253,6 +324,15 @@ def ajv_message(error: js_exceptions.ValidationError) -> tuple[str, list[str | i
     return error.message, extra
 
 
+def _extras(instance: Any, schema: Any) -> list[str]:
+    """The members ``additionalProperties`` rejected: neither declared nor matching a ``patternProperties`` regex."""
+    if not isinstance(instance, dict) or not isinstance(schema, dict):
+        return []
+    declared = schema.get("properties") or {}
+    patterns = [compile_js(p, "u") for p in (schema.get("patternProperties") or {})]
+    return [k for k in instance if k not in declared and not any(rx.test(k) for rx in patterns)]
+
+
 def _pretty_name(segment: str | int | None, value: Any) -> str:
     if segment is None:
         kind = "object" if value is None or isinstance(value, dict | list) else {
@@ -299,8 +379,7 @@ def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResu
             else:
                 text = f"{name} type {raw}"
         elif kw == "additionalProperties":
-            extras = [k for k in error.instance if k not in (error.schema.get("properties") or {})] \
-                if isinstance(error.instance, dict) and isinstance(error.schema, dict) else []
+            extras = _extras(error.instance, error.schema)
             text = f'Property "{extras[0]}" is not expected to be here' if extras else f"{name} {_clean(raw)}"
         elif kw == "enum":
             allowed = ", ".join(print_value(v) for v in error.validator_value)
