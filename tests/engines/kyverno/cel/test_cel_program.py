@@ -165,6 +165,11 @@ def test_unused_failing_variable_is_not_an_error() -> None:
         ("request.userInfo.username == 'alice'", POD,
          {"request": {"operation": "CREATE", "userInfo": {"username": "alice"}}}, True),
         ("params.max >= object.spec.replicas", DEPLOY, {"params": {"max": 5}}, True),
+        # unset request fields read as zero values, as with Kubernetes' typed admission request
+        ("request.userInfo.username == '' && size(request.userInfo.groups) == 0 && request.subResource == ''",
+         POD, {}, True),
+        ("request.operation == 'DELETE' && request.kind.kind == 'Pod' && request.userInfo.groups == ['g']", POD,
+         {"request": {"operation": "DELETE", "userInfo": {"groups": ["g"]}}}, True),
     ],
 )
 def test_bindings(expr: str, obj: Any, kwargs: dict[str, Any], expected: bool) -> None:

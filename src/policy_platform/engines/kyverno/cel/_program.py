@@ -256,7 +256,13 @@ def compile_preconditions(preconditions: Sequence[Mapping[str, Any]], *, locatio
 # ------------------------------------------------------------------------------------------------ activation
 
 
-def _default_request(obj: Any, old_object: Any) -> dict[str, Any]:
+def _request(obj: Any, old_object: Any, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``request`` binding: Kubernetes' admission request fields with their zero values, then ``given`` on top.
+
+    Kubernetes declares ``request`` with a schema, so an unset field reads as its zero value (``''``, ``[]``), never
+    as a missing key; ``given`` (e.g. operation, userInfo from a test's values) overrides field by field, and
+    ``userInfo`` is merged the same way.
+    """
     source = obj if isinstance(obj, Mapping) else old_object if isinstance(old_object, Mapping) else {}
     api_version = str(source.get("apiVersion") or "")
     group, _, version = api_version.rpartition("/")
@@ -264,15 +270,27 @@ def _default_request(obj: Any, old_object: Any) -> dict[str, Any]:
     metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, Mapping) else {}
     operation = "CREATE" if old_object is None else "UPDATE" if obj is not None else "DELETE"
     kind = {"group": group, "version": version, "kind": str(source.get("kind") or "")}
-    return {
+    resource = {"group": group, "version": version, "resource": ""}
+    request: dict[str, Any] = {
+        "uid": "",
         "kind": kind,
+        "resource": resource,
+        "subResource": "",
         "requestKind": kind,
+        "requestResource": resource,
+        "requestSubResource": "",
         "name": str(metadata.get("name") or ""),
         "namespace": str(metadata.get("namespace") or ""),
         "operation": operation,
-        "userInfo": {},
+        "userInfo": {"username": "", "uid": "", "groups": [], "extra": {}},
         "dryRun": False,
     }
+    for key, value in (given or {}).items():
+        if key == "userInfo" and isinstance(value, Mapping):
+            request["userInfo"] = {**request["userInfo"], **value}
+        else:
+            request[key] = value
+    return request
 
 
 def _default_namespace_object(obj: Any, old_object: Any) -> Any:
@@ -287,7 +305,8 @@ def _default_namespace_object(obj: Any, old_object: Any) -> Any:
 class ResourceActivation:
     """The CEL bindings for one resource, built once and reused by every rule evaluated on that resource.
 
-    ``request`` defaults to a CREATE request (UPDATE when ``old_object`` is given) describing ``obj``;
+    ``request`` defaults to a CREATE request (UPDATE when ``old_object`` is given) describing ``obj``, with every
+    admission-request field present (zero values); a given ``request`` overrides it field by field;
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
@@ -307,7 +326,7 @@ class ResourceActivation:
         bindings = {
             "object": obj,
             "oldObject": old_object,
-            "request": dict(request) if request is not None else _default_request(obj, old_object),
+            "request": _request(obj, old_object, request),
             "namespaceObject": namespace_object,
             "authorizer": authorizer_stub(),
             "params": None,
