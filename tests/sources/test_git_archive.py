@@ -185,3 +185,21 @@ def test_archive_over_http_needs_an_explicit_insecure_host(tmp_path: Path, monke
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_git_commit_ref_is_already_a_pin(tmp_path: Path) -> None:
+    repo = tmp_path / "team.git"
+    first = make_git_repo(repo)
+    commit_file(repo, "policies/later.yaml", POLICY.format(name="later"))
+    cfg = load_config(platform(tmp_path / "p", f"  - {{name: team, type: git, url: ../team.git, ref: '{first}'}}\n"))
+    src = materialize(cfg, cfg.sources[0])
+    assert (src.pin, src.notices) == (first, ())
+    assert not (src.root / "policies" / "later.yaml").exists()
+
+
+def test_update_unknown_source(tmp_path: Path) -> None:
+    make_git_repo(tmp_path / "team.git")
+    cfg = load_config(platform(tmp_path / "p", "  - {name: team, type: git, url: ../team.git, ref: v1.0.0}\n"))
+    with pytest.raises(SourceError, match=r"unknown source\(s\): nope"):
+        lock_sources(cfg, update=["nope"])
+    assert not (tmp_path / "p" / "platform.lock").exists()
