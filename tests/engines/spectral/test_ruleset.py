@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from policy_platform.engines.spectral import RulesetError, lint_data, lint_text, load_ruleset
+from policy_platform.engines.spectral.ruleset import glob_matches
 from policy_platform.errors import PolicyLoadError
 
 BASE = """\
@@ -180,3 +181,21 @@ rules:
     assert [(r.code, r.documentation_url) for r in results] == [
         ("a", "https://example.com/rules#a"), ("b", "https://example.com/b")]
     assert results[0].to_json()["documentationUrl"] == "https://example.com/rules#a"
+
+
+@pytest.mark.parametrize(
+    ("glob", "path", "matches"),
+    [
+        ("dev/**/*.yaml", "dev/team-a/values.yaml", True),
+        ("dev/**/*.yaml", "dev/values.yaml", True),
+        ("**/*.yaml", "values.yaml", True),
+        ("*.prod.yaml", "values.prod.yaml", True),
+        ("*.prod.yaml", "apps/values.prod.yaml", False),
+        ("./values.yaml", "values.yaml", True),
+        ("{dev,stg}/*.yaml", "stg/a.yaml", True),
+        ("[!p]*/values.yaml", "prod/values.yaml", False),
+        ("values.y?ml", "values.yml", False),
+    ],
+)
+def test_override_globs(glob: str, path: str, matches: bool) -> None:
+    assert glob_matches(glob, path) is matches

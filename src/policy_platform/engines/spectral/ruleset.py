@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import re2
+
 from policy_platform.engines.spectral.builtin import BUILTINS
 from policy_platform.engines.spectral.document import ParsedDocument, parse_document
 from policy_platform.engines.spectral.formats import FORMAT_ALIASES, FORMAT_NAMES
@@ -761,8 +763,8 @@ def _overrides(loader: _Loader, data: Any, doc: ParsedDocument | None, display: 
     return files_out, pointers_out
 
 
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """A minimatch-like glob (``**``, ``*``, ``?``, ``{a,b}``, ``[…]``) as an anchored regex on ``/`` paths."""
+def glob_to_regex(pattern: str) -> Any:
+    """A minimatch-like glob (``**``, ``*``, ``?``, ``{a,b}``, ``[…]``) as an anchored RE2 regex on ``/`` paths."""
     out: list[str] = []
     i = 0
     n = len(pattern)
@@ -802,7 +804,10 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(ch))
         i += 1
-    return re.compile("^" + "".join(out) + "$")
+    try:
+        return re2.compile("^" + "".join(out) + "$")
+    except re2.error:
+        return re2.compile("^" + re.escape(pattern) + "$")
 
 
 def glob_matches(pattern: str, relative: str) -> bool:
