@@ -199,3 +199,13 @@ rules:
 )
 def test_override_globs(glob: str, path: str, matches: bool) -> None:
     assert glob_matches(glob, path) is matches
+
+
+def test_custom_javascript_functions_are_named_in_the_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, {".spectral.yaml": "functions: [semver]\nrules:\n  r:\n    given: $\n"
+                                               "    then: {function: semver}\n"})
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(path)
+    assert str(info.value).endswith(
+        ':5:22 — Function "semver" is a custom JavaScript function, which policy-platform cannot run; '
+        "use the core functions")

@@ -190,6 +190,7 @@ class _Loader:
         self.strict = strict
         self.issues: list[Issue] = []
         self.notices: list[str] = []
+        self.custom_functions: set[str] = set()
 
     # ---- helpers
     def display(self, path: Path) -> str:
@@ -271,6 +272,8 @@ class _Loader:
             funcs = data["functions"]
             if not isinstance(funcs, list) or not all(isinstance(f, str) for f in funcs):
                 self.issues.append(_Where(display, doc, ("functions",)).issue("must be array of strings"))
+            else:
+                self.custom_functions.update(funcs)
         # rules
         rules = data.get("rules", {})
         if not isinstance(rules, dict):
@@ -522,7 +525,13 @@ class _Loader:
             fn_where = _Where(sub.file, sub.doc, (*sub.path, "function"))
             func = FUNCTIONS.get(item["function"]) if isinstance(item["function"], str) else None
             if func is None:
-                self.issues.append(fn_where.issue("Function is not defined"))
+                name = item["function"]
+                if isinstance(name, str) and name in self.custom_functions and name not in FUNCTIONS:
+                    self.issues.append(fn_where.issue(
+                        f'Function "{name}" is a custom JavaScript function, which policy-platform cannot run; '
+                        "use the core functions"))
+                else:
+                    self.issues.append(fn_where.issue("Function is not defined"))
                 continue
             options = item.get("functionOptions")
             opt_where = _Where(sub.file, sub.doc, (*sub.path, "functionOptions")) if "functionOptions" in item else sub
