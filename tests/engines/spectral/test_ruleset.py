@@ -209,3 +209,12 @@ def test_custom_javascript_functions_are_named_in_the_error(tmp_path: Path) -> N
     assert str(info.value).endswith(
         ':5:22 — Function "semver" is a custom JavaScript function, which policy-platform cannot run; '
         "use the core functions")
+
+
+def test_missing_extended_file_is_located(tmp_path: Path) -> None:
+    path = _write(tmp_path, {".spectral.yaml": "extends:\n  - ./nope.yaml\n"})
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(path)
+    issue = info.value.issues[0]
+    assert (issue.line, issue.column) == (2, 5)
+    assert issue.message.startswith('cannot extend "./nope.yaml": no such file')

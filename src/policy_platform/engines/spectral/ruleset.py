@@ -362,6 +362,9 @@ class _Loader:
             path = (directory / target).resolve()
             if path in stack:
                 continue  # cycles are ignored, as in Spectral
+            if not path.is_file():
+                self.issues.append(sub.issue(f'cannot extend "{target}": no such file ({self.display(path)})'))
+                continue
             child = self.load_file(path, stack)
             for f in child.formats:
                 if f not in loaded.formats:
