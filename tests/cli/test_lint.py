@@ -205,3 +205,13 @@ def test_several_formats_and_outputs(cli: Cli, workdir: Path) -> None:
     assert code == 2
     assert "Multiple outputs have to be provided" in err
     assert cli("lint", "-f", "pretty-much", "values.yaml")[0] == 2
+
+
+def test_stdin_document(cli: Cli, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("replicas: 50\n"))
+    code, out, _ = cli("lint", "-q", "-f", "json", "--stdin-filepath", "cd/values.prd.yaml", "-")
+    assert code == 1
+    assert [(r["code"], r["source"]) for r in json.loads(out)] == [
+        ("required-fields", "cd/values.prd.yaml"), ("replica-count", "cd/values.prd.yaml")]

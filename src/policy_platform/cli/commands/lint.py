@@ -14,7 +14,7 @@ from policy_platform.engines.spectral.document import ParsedDocument
 from policy_platform.engines.spectral.formatters import FORMATTERS
 from policy_platform.engines.spectral.linter import SpectralResult, lint_parsed
 from policy_platform.engines.spectral.ruleset import SEVERITIES, RulesetError
-from policy_platform.errors import InputFileError, PolicyPlatformError, UsageError
+from policy_platform.errors import InputFileError, UsageError
 
 HELP = "lint values files with a Spectral ruleset (Spectral-compatible output and exit codes)"
 DESCRIPTION = """\
@@ -56,6 +56,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="exit 2 when a glob matches no file")
     parser.add_argument("-e", "--encoding", default="utf8", help="text encoding of the documents (default utf8)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print more details")
+    parser.add_argument("--stdin-filepath", metavar="PATH",
+                        help="name to report for the document read from stdin ('-' as a document)")
     parser.add_argument("--strict", action="store_true",
                         help="reject 'severity: warning' instead of reading it as 'warn'")
 
@@ -159,18 +161,23 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for notice in ruleset.notices:  # on stderr even with -q: it explains a deviation from Spectral
         print(f"notice: {notice}", file=sys.stderr)
-    documents = _expand(list(args.documents), args.fail_on_unmatched_globs)
+    from_stdin = "-" in args.documents
+    patterns = [d for d in args.documents if d != "-"]
+    documents = _expand(patterns, args.fail_on_unmatched_globs) if patterns or not from_stdin else []
+    outputs = _outputs(args)
     fail = SEVERITIES[args.fail_severity]
     results: list[SpectralResult] = []
-    try:
-        for path in documents:
-            doc = _read(path, args.encoding)
-            results.extend(lint_parsed(ruleset, doc, abs_path=os.path.abspath(path),
-                                       ignore_unknown_format=args.ignore_unknown_format))
-    except PolicyPlatformError:
-        raise
+    if from_stdin:
+        name = args.stdin_filepath or "<STDIN>"
+        doc = parse_document(sys.stdin.read(), name)
+        results.extend(lint_parsed(ruleset, doc, abs_path=os.path.abspath(name) if args.stdin_filepath else None,
+                                   ignore_unknown_format=args.ignore_unknown_format))
+    for path in documents:
+        doc = _read(path, args.encoding)
+        results.extend(lint_parsed(ruleset, doc, abs_path=os.path.abspath(path),
+                                   ignore_unknown_format=args.ignore_unknown_format))
     shown = [r for r in results if r.severity <= fail] if args.display_only_failures else results
-    for name, target in _outputs(args):
+    for name, target in outputs:
         text = FORMATTERS[name](shown, fail)
         if target is None:
             sys.stdout.write(text)
