@@ -57,7 +57,10 @@ def _canonical(data: Any) -> bytes:
 
 
 def read_bundle_manifest(tar_gz: bytes, what: str) -> dict[str, Any]:
-    tree = tree_from_tar(io.BytesIO(tar_gz), what)
+    return manifest_of(tree_from_tar(io.BytesIO(tar_gz), what), what)
+
+
+def manifest_of(tree: Tree, what: str) -> dict[str, Any]:
     node = tree.nodes.get(MANIFEST)
     if node is None or node.kind != "file":
         raise UsageError(f"{what}: not a policy-platform bundle (no {MANIFEST})")
@@ -187,7 +190,7 @@ def fetch_bundle(ref: Reference, *, options: RegistryOptions | None = None) -> P
     if expected_diff and actual != expected_diff:
         raise IntegrityError(f"{what}: uncompressed layer digest {actual} does not match {expected_diff}")
     tree = tree_from_tar(io.BytesIO(raw_tar), what)
-    bundle_manifest = read_bundle_manifest(layer, what)
+    bundle_manifest = manifest_of(tree, what)
     verify_tree(tree, bundle_manifest, what)
     return PulledBundle(reference=ref, digest=man.digest, manifest=bundle_manifest, tree=tree, layer=layer)
 

@@ -17,6 +17,7 @@ What it does (``docs/reference/oci.md`` sections 1 and 5):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import ssl
@@ -35,6 +36,12 @@ from policy_platform.oci.ref import Reference
 
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
 _CHUNK = 1 << 16
+
+
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """The system trust store, loaded once per process (loading it costs about 50 ms); never modified."""
+    return ssl.create_default_context()
 
 
 def sha256_digest(data: bytes) -> str:
@@ -87,7 +94,7 @@ class RegistryClient:
         self.options = opts = options or RegistryOptions()
         self.scheme = "http" if registry in opts.insecure_registries else "https"
         self.base = f"{self.scheme}://{registry}"
-        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=opts.ca_file) if opts.ca_file else True
+        verify = ssl.create_default_context(cafile=opts.ca_file) if opts.ca_file else default_tls_context()
         self._http = httpx.Client(
             timeout=httpx.Timeout(opts.timeout),
             follow_redirects=True,

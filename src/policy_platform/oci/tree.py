@@ -31,6 +31,10 @@ class Tree:
 
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
+        self._prefixes: set[str] = set()  # every ancestor ever added: the fast path of put() skips subtree scans
+
+    def _has_children(self, path: str) -> bool:
+        return path in self._prefixes
 
     def remove_subtree(self, path: str) -> None:
         """Delete ``path`` and everything below it."""
@@ -45,15 +49,19 @@ class Tree:
             del self.nodes[key]
 
     def put(self, path: str, node: Node) -> None:
+        """Add ``path`` (last entry wins): a non-directory replaces a directory and its subtree, and an entry below
+        a non-directory replaces that non-directory with the implied directory."""
         if node.kind != "dir":
-            self.remove_subtree(path)
+            if self._has_children(path):
+                self.remove_children(path)
         elif path in self.nodes and self.nodes[path].kind != "dir":
             del self.nodes[path]
-        # a non-directory on an ancestor is replaced by the implied directory
         parts = path.split("/")
         for i in range(1, len(parts)):
             anc = "/".join(parts[:i])
-            if anc in self.nodes and self.nodes[anc].kind != "dir":
+            self._prefixes.add(anc)
+            existing = self.nodes.get(anc)
+            if existing is not None and existing.kind != "dir":
                 del self.nodes[anc]
         self.nodes[path] = node
 
