@@ -126,6 +126,7 @@ def value_of(expr: str) -> Any:
         ("authorizer.group('apps').resource('deployments').namespace('ns').name('x').check('delete').allowed()", False),
         ("authorizer.serviceAccount('ns', 'sa').resource('pods').check('get').reason()", ""),
         ("authorizer.path('/healthz').check('get').errored()", False),
+        ("authorizer.requestResource.subresource('status').check('update').allowed()", False),
     ],
 )
 def test_library_function(expr: str, expected: Any) -> None:

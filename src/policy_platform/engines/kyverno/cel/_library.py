@@ -38,11 +38,15 @@ _AUTHZ = "__authz__"
 _DECISION = "__authz_decision__"
 
 
+_TAGS = (_Q, _URL, _IP, _CIDR, _AUTHZ, _DECISION)
+
+
 def _tag(value: Any) -> str | None:
-    if isinstance(value, Mapping) and len(value) == 1:
-        key = next(iter(value))
-        if key in (_Q, _URL, _IP, _CIDR, _AUTHZ, _DECISION):
-            return str(key)
+    """The tag of a tagged map (its first key that is a tag), else None."""
+    if isinstance(value, Mapping) and len(value) <= 2:  # the authorizer map also holds requestResource
+        for key in _TAGS:
+            if key in value:
+                return key
     return None
 
 
@@ -610,9 +614,12 @@ def _masked(cidr: Any) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------------- authorizer
 
 
-def authorizer_stub() -> dict[str, dict[str, str]]:
-    """The offline ``authorizer`` variable: every check is denied (no cluster to ask)."""
-    return {_AUTHZ: {}}
+def authorizer_stub() -> dict[str, Any]:
+    """The offline ``authorizer`` variable: every check is denied (no cluster to ask).
+
+    ``authorizer.requestResource`` is the request-scoped form (``authorizer.requestResource.check('update')``).
+    """
+    return {_AUTHZ: {}, "requestResource": {_AUTHZ: {"requestResource": "true"}}}
 
 
 def _authz_step(key: str) -> Callable[..., dict[str, Any]]:
