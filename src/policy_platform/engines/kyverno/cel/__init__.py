@@ -7,8 +7,9 @@ Typical use by the engine (compile at policy load, one activation per resource):
     activation = ResourceActivation(obj=resource)            # once per resource
     result = evaluate_validation(compiled, activation=activation)   # CelResult(status, message)
 
-The Kubernetes CEL libraries live in :mod:`._library`; the optional-syntax rewrite (``obj.?field.orValue(x)``) in
-:mod:`._syntax`.
+Semantics and error wording: :mod:`._program`. The Kubernetes CEL libraries live in :mod:`._library`, the rewrite
+of the optional syntax (``obj.?field.orValue(x)``), ``cel.bind`` and ``variables`` in :mod:`._syntax`, and the
+cel-go error-semantics interpreter (used when the fast engine reports an error) in :mod:`._interpreter`.
 """
 
 from __future__ import annotations

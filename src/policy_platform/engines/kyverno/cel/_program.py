@@ -3,24 +3,30 @@
 Kyverno 1.13 runs a ``validate.cel`` rule through the Kubernetes ValidatingAdmissionPolicy validator
 (``pkg/engine/handlers/validation/validate_cel.go``). What this module reproduces:
 
-* ``variables`` are evaluated in order and exposed as ``variables.<name>``; a variable that fails to evaluate makes
-  every expression that uses it an evaluation error (``... resulted in error: composited variable "x" fails to
-  evaluate: <cause>``); an unused failing variable is harmless, as with Kubernetes' lazy variables.
+* ``variables`` are exposed as ``variables.<name>``, lazily: a variable that fails to evaluate makes an expression
+  that uses it an evaluation error (``... resulted in error: composited variable "x" fails to evaluate: <cause>``);
+  an unused failing variable is harmless.
 * ``expressions`` are evaluated in order; the first one that is not ``true`` (``false`` or any non-boolean value)
-  decides. Its message is the
-  ``messageExpression`` result (a non-empty single-line string), else ``message`` (else the rule's
-  ``validate.message``), else ``failed expression: <expression>``.
-* An evaluation error gives ``expression '<expression>' resulted in error: <cause>``.
-  Kyverno 1.13 builds the validator without a failure policy, so Kubernetes applies ``Fail`` and the error becomes a
-  *denial*: the rule reports ``fail`` with that message. That is our default; pass ``error_status="error"`` to
-  report such rules as ``error`` instead ("could not evaluate").
+  decides. Its message is the ``messageExpression`` result (a non-empty single-line string), else ``message``
+  (else the rule's ``validate.message``), else ``failed expression: <expression>``.
+* An evaluation error gives ``expression '<expression>' resulted in error: <cause>``. Kyverno 1.13 builds the
+  validator without a failure policy, so Kubernetes applies ``Fail`` and the error becomes a *denial*: the rule
+  reports ``fail`` with that message. That is our default; pass ``error_status="error"`` to report such rules as
+  ``error`` instead ("could not evaluate").
 * ``celPreconditions``: any condition ``false`` → not met; otherwise any error → :class:`CelEvaluationError`.
-* Bindings: ``object``, ``oldObject``, ``request``, ``namespaceObject`` (offline: ``{metadata: {name}}``),
-  ``params`` and ``authorizer`` (an offline stub that denies every check).
+* Bindings: ``object``, ``oldObject``, ``request`` (all admission-request fields, zero values unless given),
+  ``namespaceObject`` (offline: ``{metadata: {name}}``), ``params`` and ``authorizer`` (an offline stub that denies
+  every check).
+
+How: expressions are rewritten to plain CEL (:mod:`._syntax`: optional syntax, ``cel.bind``, ``variables`` inlined)
+and compiled once for the Rust engine, which evaluates them against one context per resource. The Rust engine stops
+at the first error where cel-go lets ``&&``, ``||``, ``all`` and ``exists`` absorb errors, so when it reports an
+error the expression is re-evaluated by :mod:`._interpreter` (cel-go semantics, same data) and that answer is used.
 
 Speed: building the engine's context costs about 100 µs per KB of object, evaluating a compiled expression a few
 µs, so build one :class:`ResourceActivation` per resource and pass it to every ``evaluate_*`` call for that resource.
-An activation is not thread-safe (rule variables and params are set on it per call); use one per worker.
+Rules never bind values into it (variables are inlined), except ``params`` when given. An activation is not
+thread-safe; use one per worker.
 """
 
 from __future__ import annotations
