@@ -113,20 +113,22 @@ def test_globs_are_expanded_by_the_program_in_locale_order(cli: Cli, workdir: Pa
     assert [r["source"] for r in json.loads(out)] == ["apps/a/values.yaml", "apps/B/values.yaml"]
 
 
-def test_broken_document_is_a_parser_result_and_others_are_still_linted(cli: Cli, workdir: Path) -> None:
+def test_broken_document_is_a_parser_result_and_everything_parsed_is_linted(cli: Cli, workdir: Path) -> None:
     (workdir / "broken.yaml").write_text("name: web\nreplicas: [1, 2\n", encoding="utf-8")
     (workdir / "multi.yaml").write_text("name: a\n---\nname: b\n", encoding="utf-8")
     code, out, _ = cli("lint", "-q", "-f", "json", "broken.yaml", "multi.yaml", "values.yaml")
     assert code == 1
     results = json.loads(out)
-    assert [(r["source"], r["code"], r["severity"]) for r in results] == [
-        ("broken.yaml", "parser", 0),
-        ("multi.yaml", "parser", 0),
-        ("values.yaml", "required-fields", 0),
-        ("values.yaml", "replica-count", 1),
+    assert [(r["source"], r["code"], r["severity"], r["message"]) for r in results] == [
+        # what parsed is still linted: replicas is the list [1, 2]
+        ("broken.yaml", "replica-count", 1, '"replicas" property type must be integer'),
+        ("broken.yaml", "parser", 0, "Did not find expected ',' or ']'"),
+        ("multi.yaml", "parser", 0, "Expected a single document in the stream, but found more"),
+        ("values.yaml", "required-fields", 0, '"name" property must be truthy'),
+        ("values.yaml", "replica-count", 1, '"replicas" property must be <= 10'),
     ]
-    assert results[1]["message"] == "Expected a single document in the stream, but found more"
-    assert results[1]["range"]["start"] == {"line": 1, "character": 0}
+    assert results[1]["range"]["start"] == {"line": 2, "character": 0}
+    assert results[2]["range"]["start"] == {"line": 1, "character": 0}
 
 
 def test_duplicate_keys_follow_parser_options(cli: Cli, workdir: Path) -> None:

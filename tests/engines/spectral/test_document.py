@@ -70,17 +70,22 @@ def test_ranges(text: str, path: tuple[str | int, ...], expected: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message", "start"),
+    ("text", "message", "start", "data"),
     [
-        ("a: [1, 2\n", "Did not find expected ',' or ']'", (1, 0)),
-        ("a: 1\n---\nb: 2\n", "Expected a single document in the stream, but found more", (1, 0)),
-        ("a: *nope\n", "Found undefined alias", (0, 3)),
+        ("a: 1\nb: [1, 2\n", "Did not find expected ',' or ']'", (2, 0), {"a": 1, "b": [1, 2]}),
+        ("a: 1\nb: {c: ]\n", "Did not find expected node content", (1, 7), {"a": 1, "b": {}}),
+        ("a: 1\n---\nb: 2\n", "Expected a single document in the stream, but found more", (1, 0), None),
+        ("a: *nope\n", "Found undefined alias", (0, 3), None),
+        ("[\n", "Did not find expected node content", (1, 0), []),
     ],
 )
-def test_syntax_problems_are_diagnostics(text: str, message: str, start: tuple[int, int]) -> None:
+def test_syntax_problems_are_diagnostics_and_the_parsed_part_is_kept(
+    text: str, message: str, start: tuple[int, int], data: Any
+) -> None:
     doc = parse_document(text, "x.yaml")
-    assert doc.fatal
     assert (doc.diagnostics[0].message.rstrip("."), doc.diagnostics[0].range[0]) == (message, start)
+    assert doc.data == data
+    assert doc.fatal is (data is None)
 
 
 def test_layers_point_at_the_file_each_value_came_from() -> None:

@@ -352,6 +352,77 @@ class _Builder:
 _MISSING = object()
 
 
+def _partial_root(text: str) -> Any:
+    """The node tree of the part of a broken document that parsed: the events before the error, with every open
+    collection closed at the error (a dangling mapping key is dropped). None when nothing parsed."""
+    loader = _ComposeLoader(text)
+    events: list[Any] = []
+    try:
+        while loader.check_event():
+            events.append(loader.get_event())
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    anchors: dict[str, Any] = {}
+    stack: list[tuple[Any, list[Any]]] = []  # (collection node, pending mapping key)
+    root: Any = None
+    last_mark: Any = None
+
+    def attach(node: Any) -> bool:
+        nonlocal root
+        if not stack:
+            if root is not None:
+                return False
+            root = node
+            return True
+        parent, pending = stack[-1]
+        if type(parent) is yaml.SequenceNode:
+            parent.value.append(node)
+        elif pending:
+            parent.value.append((pending.pop(), node))
+        else:
+            pending.append(node)
+        return True
+
+    for event in events:
+        kind = type(event)
+        last_mark = event.end_mark
+        if kind is yaml.ScalarEvent:
+            tag = event.tag if event.tag and event.tag != "!" else _IMPLICIT
+            node: Any = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style or "")
+        elif kind is yaml.AliasEvent:
+            node = anchors.get(event.anchor)
+            if node is None:
+                break
+        elif kind in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            cls = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+            node = cls(event.tag or _IMPLICIT, [], event.start_mark, event.end_mark, event.flow_style)
+            if event.anchor:
+                anchors[event.anchor] = node
+            if not attach(node):
+                break
+            stack.append((node, []))
+            continue
+        elif kind in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+            if stack:
+                stack.pop()[0].end_mark = event.end_mark
+            continue
+        elif kind is yaml.DocumentEndEvent and root is not None:
+            break
+        else:
+            continue
+        if kind is yaml.ScalarEvent and event.anchor:
+            anchors[event.anchor] = node
+        if not attach(node):
+            break
+    while stack:
+        open_node, _ = stack.pop()
+        if last_mark is not None:
+            open_node.end_mark = last_mark
+    return root
+
+
 def _problem(exc: yaml.YAMLError) -> tuple[str, Pos]:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     pos: Pos = (mark.line, mark.column) if mark is not None else (0, 0)
@@ -371,7 +442,14 @@ def parse_document(text: str, source: str) -> ParsedDocument:
         return ParsedDocument(None, source, text, None, [Diagnostic(message, (), (pos, pos), "error")], fatal=True)
     except yaml.YAMLError as exc:
         message, pos = _problem(exc)
-        return ParsedDocument(None, source, text, None, [Diagnostic(message, (), (pos, pos), "error")], fatal=True)
+        diagnostic = Diagnostic(message, (), (pos, pos), "error")
+        partial = _partial_root(text)
+        if partial is None:
+            return ParsedDocument(None, source, text, None, [diagnostic], fatal=True)
+        builder = _Builder()
+        data = builder.build(partial)
+        return ParsedDocument(data, source, text, partial, [diagnostic, *builder.diagnostics],
+                              alias_slots=builder.alias_slots)
     finally:
         loader.dispose()
     if root is None:
