@@ -194,3 +194,40 @@ def test_interpreter_agrees_with_the_rust_engine_on_the_cel_tier() -> None:
                         disagreements.append(f"{folder}: {src!r} on {obj['metadata']['name']}: {fast} vs {other}")
     assert compared > 3000
     assert disagreements == []
+
+
+OPTIONAL_SHAPES = [
+    "object.?spec.?containers.orValue([]).size()",
+    "object.spec.?initContainers.orValue([])",
+    "object.metadata.?labels[?'app'].orValue('')",
+    "object.metadata.?labels[?'nope'].orValue('d')",
+    "object.metadata.?annotations.?x.hasValue()",
+    "object.spec.containers[?1].?securityContext.?runAsNonRoot.orValue(false)",
+    "object.spec.containers[?5].orValue({}) == {}",
+    "object.spec.containers.map(c, c.?securityContext.?privileged.orValue(true))",
+    "object.spec.containers.all(c, c.?image.orValue('').startsWith('n') || c.name == 'b')",
+    "object.?spec.containers.orValue([]).size()",
+    "object.?spec.optMap(s, s.containers.size()).orValue(0)",
+    "object.?nope.optMap(s, 1).orValue(0)",
+    "object.?spec.optFlatMap(s, s.?containers).orValue([]).size()",
+    "object.?spec.?containers == optional.of(object.spec.containers)",
+    "object.?status == optional.none()",
+    "object.spec.containers[0].name.orValue('x')",
+    "optional.of(object.spec).or(optional.none()).value().containers.size()",
+    "cel.bind(p, object.metadata.?labels.orValue({}), p.app)",
+]
+
+
+@pytest.mark.parametrize("expr", OPTIONAL_SHAPES)
+def test_rewritten_fast_path_and_interpreter_agree_on_optional_shapes(expr: str) -> None:
+    program, rewritten = _compile(expr, location="t", what="expression")
+    activation = ResourceActivation(obj=POD)
+    fast = activation._run(program)
+    slow = Interpreter(activation._bindings).evaluate(expr)
+    if isinstance(slow, _Opt):
+        assert type(fast).__name__ == "OptionalValue"
+        assert fast.has_value() == slow.present
+        if slow.present:
+            assert fast.value() == slow.value
+    else:
+        assert fast == slow, rewritten
