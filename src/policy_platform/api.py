@@ -250,6 +250,8 @@ def check(
     set_values: Sequence[str] = (),
     output_dir: str | Path | None = None,
     unknown_branch: str | None = None,
+    cache_dir: str | Path | None = None,
+    offline: bool = False,
 ) -> CheckReport:
     """Run the CI gate for one environment (see the module docstring)."""
     cfg = config if isinstance(config, PlatformConfig) else load_config(config)
@@ -261,12 +263,12 @@ def check(
         raise EnvironmentDetectionError(detection.reason, file=str(cfg.file))
     envname = detection.environment
     kube = cfg.kubernetes_version_for(envname)
-    roots = materialize_all(cfg)
+    roots = materialize_all(cfg, cache_dir=Path(cache_dir) if cache_dir else None, offline=offline)
     overrides = parse_set(set_values) if set_values else None
     display_dir = str(output_dir) if output_dir else ""
     stages: dict[str, str] = {}
     metadata: dict[str, str] = {"environment": envname, "kubernetesVersion": kube}
-    notices: list[str] = []
+    notices: list[str] = [n for m in roots.values() for n in m.notices]
     findings: list[Finding] = []
 
     # (a) lint the app's layered values

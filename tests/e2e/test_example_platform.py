@@ -254,5 +254,48 @@ def test_list_items_are_their_own_resources() -> None:
     doc = load_stream(text, "list.yaml")[0]
     engine = DeprecationsEngine(load_versions(), targets={"k8s": "v1.29.0"})
     findings = to_findings("deprecations", engine.evaluate(doc), doc, audit_warn=False)
-    assert [(f.rule, f.status.value, f.resource.display() if f.resource else "", f.location.line if f.location else 0)
-            for f in findings] == [("removed-api", "fail", "b/Ingress/old", 7)]
+    assert [
+        (f.rule, f.status.value, f.resource.display() if f.resource else "", f.location.line if f.location else 0)
+        for f in findings
+    ] == [("removed-api", "fail", "b/Ingress/old", 7)]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
+
+
+@pytest.mark.parametrize(("ref", "warned"), [("v0.3.2", False), ("main", True)])
+def test_check_with_a_git_source(cli: Cli, example: Path, tmp_path: Path, ref: str, warned: bool) -> None:
+    repo = tmp_path / "devops-policy.git"
+    import shutil
+
+    shutil.copytree(example / "devops-policy", repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "devops-policy 0.3.2")
+    _git(repo, "tag", "v0.3.2")
+    shutil.rmtree(example / "devops-policy")
+    cfg = example / "platform.yaml"
+    cfg.write_text(
+        cfg.read_text().replace(
+            "  - name: devops-policy\n    type: local\n    path: devops-policy\n",
+            f"  - name: devops-policy\n    type: git\n    url: {repo.as_uri()}\n    ref: {ref}\n",
+        )
+    )
+    code, out, err = cli(
+        "check", "--config", str(cfg), "--env", "prd", "--format", "json", "--cache-dir", str(tmp_path / "cache")
+    )
+    assert code == 1, err
+    report = json.loads(out)
+    src = next(s for s in report["sources"] if s["name"] == "devops-policy")
+    assert (src["type"], src["version"], len(src["pin"])) == ("git", "0.3.2", 40)
+    labels = [f for f in report["findings"] if f["policy"] == "require-standard-labels" and f["status"] == "pass"]
+    assert labels and all(f["origin"]["source"] == "devops-policy" for f in labels)
+    assert any("main" in n and "devops-policy" in n for n in report["notices"]) is warned

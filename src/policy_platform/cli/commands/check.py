@@ -46,6 +46,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=("skip", "fail"),
         help="what to do when the CI branch maps to no environment (default: config check.unknownBranch, skip)",
     )
+    parser.add_argument(
+        "--cache-dir", metavar="DIR", help="source cache (default: $POLICY_PLATFORM_CACHE or XDG cache)"
+    )
+    parser.add_argument("--offline", action="store_true", help="use only cached sources; name any that is missing")
     add_set(parser)
 
 
@@ -56,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         set_values=args.set_values,
         output_dir=args.output_dir,
         unknown_branch=args.unknown_branch,
+        cache_dir=args.cache_dir,
+        offline=args.offline,
     )
     if args.output_dir:
         write_check(report, Path(args.output_dir))
