@@ -11,7 +11,9 @@
    from ``controlName``, restricted to ``restrictedField`` and to bad values matching ``values`` when given.
 4. Field paths in the message are rewritten for controllers (``spec`` → ``spec.template.spec``, CronJob
    ``spec.jobTemplate.spec.template.spec``) and ``metadata`` → ``spec.template.metadata`` for every kind, as Kyverno
-   does, then formatted as ``(Forbidden reason: <reason>, field error list: [<errors>])`` per failing check.
+   does, then formatted as ``(Forbidden reason: <reason>, field error list: [<errors>])`` per failing check, in
+   registry order. (After an exclusion Kyverno rebuilds the list from a Go map, so its order is random there; ours
+   stays stable.)
 """
 
 from __future__ import annotations
