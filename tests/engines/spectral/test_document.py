@@ -72,7 +72,8 @@ def test_ranges(text: str, path: tuple[str | int, ...], expected: Any) -> None:
 @pytest.mark.parametrize(
     ("text", "message", "start", "data"),
     [
-        ("a: 1\nb: [1, 2\n", "Did not find expected ',' or ']'", (2, 0), {"a": 1, "b": [1, 2]}),
+        ("a: 1\nb: [1, 2\n", "Unexpected end of the stream within a flow collection", (2, 0), {"a": 1, "b": [1, 2]}),
+        ("a: 1\nb: [1, 2\nc: 3\n", "Invalid mixed usage of block and flow styles", (2, 0), {"a": 1, "b": [1, "2 c"]}),
         ("a: 1\nb: {c: ]\n", "Did not find expected node content", (1, 7), {"a": 1, "b": {}}),
         ("a: 1\n---\nb: 2\n", "Expected a single document in the stream, but found more", (1, 0), None),
         ("a: *nope\n", "Found undefined alias", (0, 3), None),

@@ -131,6 +131,24 @@ class ParsedDocument:
     _lines: list[str] | None = None
     _entries: dict[int, dict[str, tuple[Any, Any, int, Any]]] = field(default_factory=dict)
     _ends: dict[int, Pos] = field(default_factory=dict)
+    _unclosed: set[int] = field(default_factory=set)
+
+    def mark_unclosed(self, start_index: int) -> None:
+        """Give the collection starting at ``start_index`` (left open by a syntax error) the end-of-stream range."""
+        eof = self._text_end()
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if type(node) is not yaml.ScalarNode and node.start_mark.index == start_index:
+                self._unclosed.add(id(node))
+                self._ends[id(node)] = eof
+                return
+            if type(node) is yaml.SequenceNode:
+                stack.extend(node.value)
+            elif type(node) is yaml.MappingNode:
+                stack.extend(v for _, v in node.value)
 
     # ---- ranges
     def range_for(self, path: Sequence[str | int]) -> Range:
@@ -154,7 +172,9 @@ class ParsedDocument:
                 key_node, child, slot, owner = entry
                 through_alias = (id(owner), slot) in self.alias_slots
                 empty = type(child) is yaml.ScalarNode and child.start_mark.index == child.end_mark.index
-                if type(child) is not yaml.ScalarNode or empty:
+                if id(child) in self._unclosed:
+                    start = self._text_end()
+                elif type(child) is not yaml.ScalarNode or empty:
                     start = (key_node.end_mark.line, key_node.end_mark.column + 1)
                 else:
                     start = (child.start_mark.line, child.start_mark.column)
@@ -423,6 +443,27 @@ def _partial_root(text: str) -> Any:
     return root
 
 
+def _unclosed_flow(exc: yaml.YAMLError, text: str) -> tuple[int, list[Diagnostic]] | None:
+    """A flow collection left open (``replicas: [1, 2`` …): Spectral's parser reads on to the end of the stream and
+    reports ``Invalid mixed usage of block and flow styles`` (from the next line to the end, when there is more) and
+    ``Unexpected end of the stream within a flow collection`` (at the end). Returns the collection's start offset and
+    those diagnostics."""
+    context = getattr(exc, "context", None) or ""
+    mark = getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or ""
+    unclosed = context in ("while parsing a flow sequence", "while parsing a flow mapping") and problem in (
+        "did not find expected ',' or ']'", "did not find expected ',' or '}'")
+    if mark is None or not unclosed:
+        return None
+    lines = text.split("\n")
+    eof: Pos = (len(lines) - 1, len(lines[-1]))
+    out: list[Diagnostic] = []
+    if any(line.strip() for line in lines[mark.line + 1 :]):
+        out.append(Diagnostic("Invalid mixed usage of block and flow styles", (), ((mark.line + 1, 0), eof), "error"))
+    out.append(Diagnostic("Unexpected end of the stream within a flow collection", (), (eof, eof), "error"))
+    return mark.index, out
+
+
 def _problem(exc: yaml.YAMLError) -> tuple[str, Pos]:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     pos: Pos = (mark.line, mark.column) if mark is not None else (0, 0)
@@ -442,14 +483,20 @@ def parse_document(text: str, source: str) -> ParsedDocument:
         return ParsedDocument(None, source, text, None, [Diagnostic(message, (), (pos, pos), "error")], fatal=True)
     except yaml.YAMLError as exc:
         message, pos = _problem(exc)
-        diagnostic = Diagnostic(message, (), (pos, pos), "error")
+        diagnostics = [Diagnostic(message, (), (pos, pos), "error")]
         partial = _partial_root(text)
+        unclosed = _unclosed_flow(exc, text)
+        if unclosed is not None:
+            diagnostics = unclosed[1]
         if partial is None:
-            return ParsedDocument(None, source, text, None, [diagnostic], fatal=True)
+            return ParsedDocument(None, source, text, None, diagnostics, fatal=True)
         builder = _Builder()
         data = builder.build(partial)
-        return ParsedDocument(data, source, text, partial, [diagnostic, *builder.diagnostics],
-                              alias_slots=builder.alias_slots)
+        doc = ParsedDocument(data, source, text, partial, [*diagnostics, *builder.diagnostics],
+                             alias_slots=builder.alias_slots)
+        if unclosed is not None:
+            doc.mark_unclosed(unclosed[0])
+        return doc
     finally:
         loader.dispose()
     if root is None:
