@@ -23,6 +23,7 @@ from typing import Any
 
 import re2
 
+from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 from policy_platform.engines.kyverno.cel._library import FUNCTIONS
 from policy_platform.engines.kyverno.cel._syntax import (
     Binary,
@@ -43,10 +44,6 @@ from policy_platform.engines.kyverno.cel._syntax import (
 __all__ = ["CelRuntimeError", "Interpreter"]
 
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-
-
-class CelRuntimeError(Exception):
-    """An evaluation error (a CEL error value); ``str()`` is cel-go-like text."""
 
 
 @dataclass(frozen=True, slots=True)

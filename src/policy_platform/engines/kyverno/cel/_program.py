@@ -36,9 +36,12 @@ import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from policy_platform.engines.kyverno.cel._interpreter import CelRuntimeError, Interpreter
+from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
+
+if TYPE_CHECKING:
+    from policy_platform.engines.kyverno.cel._interpreter import Interpreter
 from policy_platform.engines.kyverno.cel._library import FUNCTIONS, authorizer_stub
 from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, rewrite, variable_refs
 
@@ -356,6 +359,8 @@ class ResourceActivation:
 
     def _interpreter(self, variables: Sequence[_Variable] = ()) -> Interpreter:
         """The slow path with cel-go's error semantics, over the same data (see :mod:`._interpreter`)."""
+        from policy_platform.engines.kyverno.cel._interpreter import Interpreter  # imported on the slow path only
+
         return Interpreter(self._bindings, [(v.name, v.expr.source) for v in variables])
 
 
