@@ -39,17 +39,18 @@ def test_json_results_with_ranges(cli: Cli, workdir: Path) -> None:
     code, out, err = cli("lint", "-q", "-f", "json", "-r", ".spectral.yaml", "values.yaml", "good.yaml")
     assert code == 1, err
     results = json.loads(out)
+    source = str(workdir / "values.yaml")  # absolute, as Spectral prints it
     assert results == [
         {"code": "required-fields", "path": [], "message": '"name" property must be truthy', "severity": 0,
-         "range": {"start": {"line": 0, "character": 0}, "end": {"line": 4, "character": 13}}, "source": "values.yaml"},
+         "range": {"start": {"line": 0, "character": 0}, "end": {"line": 4, "character": 13}}, "source": source},
         {"code": "replica-count", "path": ["replicas"], "message": '"replicas" property must be <= 10', "severity": 1,
          "range": {"start": {"line": 1, "character": 10}, "end": {"line": 1, "character": 12}},
-         "source": "values.yaml"},
+         "source": source},
     ]
 
 
 def test_stylish_is_the_default(cli: Cli, workdir: Path) -> None:
-    code, out, _ = cli("lint", "values.yaml")
+    code, out, _ = cli("lint", "--relative-paths", "values.yaml")
     assert code == 1
     assert out == (
         "\n"
@@ -62,7 +63,7 @@ def test_stylish_is_the_default(cli: Cli, workdir: Path) -> None:
 
 
 def test_text_and_github_actions_formats(cli: Cli, workdir: Path) -> None:
-    _, out, _ = cli("lint", "-q", "-f", "text", "values.yaml")
+    _, out, _ = cli("lint", "-q", "-f", "text", "--relative-paths", "values.yaml")
     assert out == (
         'values.yaml:1:1 error required-fields ""name" property must be truthy"\n'
         'values.yaml:2:11 warning replica-count ""replicas" property must be <= 10"'
@@ -75,7 +76,7 @@ def test_text_and_github_actions_formats(cli: Cli, workdir: Path) -> None:
 
 
 def test_junit_lists_only_failures_and_sarif_is_valid(cli: Cli, workdir: Path) -> None:
-    _, out, _ = cli("lint", "-q", "-f", "junit", "values.yaml")
+    _, out, _ = cli("lint", "-q", "-f", "junit", "--relative-paths", "values.yaml")
     assert out.count("<testcase") == 1
     assert '<testcase time="0" name="org.spectral.required-fields(#)" classname="values">' in out
     assert "<![CDATA[line 1, col 1, \"name\" property must be truthy (required-fields) at path #]]>" in out
@@ -108,7 +109,7 @@ def test_globs_are_expanded_by_the_program_in_locale_order(cli: Cli, workdir: Pa
     (workdir / "apps" / "a").mkdir(parents=True)
     (workdir / "apps" / "B" / "values.yaml").write_text("replicas: 1\n", encoding="utf-8")
     (workdir / "apps" / "a" / "values.yaml").write_text("replicas: 1\n", encoding="utf-8")
-    code, out, _ = cli("lint", "-q", "-f", "json", "apps/**/*.yaml")
+    code, out, _ = cli("lint", "-q", "-f", "json", "--relative-paths", "apps/**/*.yaml")
     assert code == 1
     assert [r["source"] for r in json.loads(out)] == ["apps/a/values.yaml", "apps/B/values.yaml"]
 
@@ -116,7 +117,7 @@ def test_globs_are_expanded_by_the_program_in_locale_order(cli: Cli, workdir: Pa
 def test_broken_document_is_a_parser_result_and_everything_parsed_is_linted(cli: Cli, workdir: Path) -> None:
     (workdir / "broken.yaml").write_text("name: web\nreplicas: [1, 2\n", encoding="utf-8")
     (workdir / "multi.yaml").write_text("name: a\n---\nname: b\n", encoding="utf-8")
-    code, out, _ = cli("lint", "-q", "-f", "json", "broken.yaml", "multi.yaml", "values.yaml")
+    code, out, _ = cli("lint", "-q", "-f", "json", "--relative-paths", "broken.yaml", "multi.yaml", "values.yaml")
     assert code == 1
     results = json.loads(out)
     assert [(r["source"], r["code"], r["severity"], r["message"]) for r in results] == [
@@ -202,7 +203,7 @@ def test_several_formats_and_outputs(cli: Cli, workdir: Path) -> None:
     assert (workdir / "report.xml").read_text(encoding="utf-8").startswith('<?xml version="1.0"')
     code, out, _ = cli("lint", "-q", "-f", "text", "-o", "out.txt", "values.yaml")
     assert (code, out) == (1, "")
-    assert (workdir / "out.txt").read_text(encoding="utf-8").startswith("values.yaml:1:1 error required-fields")
+    assert (workdir / "out.txt").read_text(encoding="utf-8").startswith(f"{workdir / 'values.yaml'}:1:1 error ")
     code, _, err = cli("lint", "-f", "json", "-f", "text", "-o", "x", "values.yaml")
     assert code == 2
     assert "Multiple outputs have to be provided" in err

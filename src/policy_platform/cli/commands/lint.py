@@ -58,6 +58,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="print more details")
     parser.add_argument("--stdin-filepath", metavar="PATH",
                         help="name to report for the document read from stdin ('-' as a document)")
+    parser.add_argument("--relative-paths", action="store_true",
+                        help="report document paths as given (relative) instead of absolute, as Spectral prints them")
     parser.add_argument("--strict", action="store_true",
                         help="reject 'severity: warning' instead of reading it as 'warn'")
 
@@ -103,18 +105,18 @@ def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:
     return [found[a] for a in ordered]
 
 
-def _read(path: str, encoding: str) -> ParsedDocument:
+def _read(path: str, encoding: str, source: str) -> ParsedDocument:
     try:
         text = Path(path).read_text(encoding="utf-8" if encoding in ("utf8", "utf-8") else encoding)
     except (OSError, UnicodeDecodeError, LookupError) as exc:
         raise InputFileError(f"cannot read: {exc}", file=path) from None
-    doc = parse_document(text, path)
+    doc = parse_document(text, source)
     if doc.fatal and path.endswith(".json"):
         try:
             data = json.loads(text)
         except ValueError:
             return doc
-        return ParsedDocument(data, path, text, None)
+        return ParsedDocument(data, source, text, None)
     return doc
 
 
@@ -173,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         results.extend(lint_parsed(ruleset, doc, abs_path=os.path.abspath(name) if args.stdin_filepath else None,
                                    ignore_unknown_format=args.ignore_unknown_format))
     for path in documents:
-        doc = _read(path, args.encoding)
+        doc = _read(path, args.encoding, path if args.relative_paths else os.path.abspath(path))
         results.extend(lint_parsed(ruleset, doc, abs_path=os.path.abspath(path),
                                    ignore_unknown_format=args.ignore_unknown_format))
     shown = [r for r in results if r.severity <= fail] if args.display_only_failures else results
