@@ -22,12 +22,9 @@ import ipaddress
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import re2
-from jsonschema import exceptions as js_exceptions
-from jsonschema import validators as js_validators
 
 from policy_platform.engines.spectral.functions._base import FunctionContext, FunctionResult, check_keys
 from policy_platform.engines.spectral.jsregex import JsRegex, JsRegexError, compile_js
@@ -35,13 +32,23 @@ from policy_platform.engines.spectral.jsvalue import UNDEFINED, print_value, to_
 
 NAME = "schema"
 
-_DIALECTS: dict[str, Any] = {
-    "draft4": jsonschema.Draft4Validator,
-    "draft6": jsonschema.Draft6Validator,
-    "draft7": jsonschema.Draft7Validator,
-    "draft2019-09": jsonschema.Draft201909Validator,
-    "draft2020-12": jsonschema.Draft202012Validator,
-}
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+DIALECTS = ("draft4", "draft6", "draft7", "draft2019-09", "draft2020-12")
+
+
+def _validator_class(dialect: str) -> Any:
+    """The jsonschema validator class of a dialect (jsonschema is imported only when a schema rule is loaded)."""
+    import jsonschema
+
+    return {
+        "draft4": jsonschema.Draft4Validator,
+        "draft6": jsonschema.Draft6Validator,
+        "draft7": jsonschema.Draft7Validator,
+        "draft2019-09": jsonschema.Draft201909Validator,
+        "draft2020-12": jsonschema.Draft202012Validator,
+    }[dialect]
 
 _SCHEMA_URIS = (
     ("draft-04", "draft4"),
@@ -125,7 +132,9 @@ _FORMATS: dict[str, Any] = {
 }
 
 
-def _format_checker() -> jsonschema.FormatChecker:
+def _format_checker() -> Any:
+    import jsonschema
+
     checker = jsonschema.FormatChecker(formats=())
     for name, func in _FORMATS.items():
         checker.checks(name)(lambda value, f=func: not isinstance(value, str) or f(value))
@@ -152,6 +161,9 @@ def _schema_patterns(schema: Any) -> Iterator[str]:
 def _js_validator_class(base: Any) -> Any:
     """``base`` with ``pattern``, ``patternProperties`` and ``additionalProperties`` on JavaScript regexes (RE2),
     as ajv evaluates them (``u`` flag), instead of Python's backtracking ``re``."""
+    from jsonschema import exceptions as js_exceptions
+    from jsonschema import validators as js_validators
+
     cache: dict[str, JsRegex] = {}
 
     def regex(source: str) -> JsRegex:
@@ -215,11 +227,13 @@ def check_options(options: Any) -> str | None:
     if not isinstance(options["schema"], dict):
         return '"schema" function and its "schema" option must be an object'
     dialect = options.get("dialect", "auto")
-    if dialect != "auto" and dialect not in _DIALECTS:
-        return '"schema" function and its "dialect" option accept: auto, ' + ", ".join(_DIALECTS)
+    if dialect != "auto" and dialect not in DIALECTS:
+        return '"schema" function and its "dialect" option accept: auto, ' + ", ".join(DIALECTS)
     if "allErrors" in options and not isinstance(options["allErrors"], bool):
         return '"schema" function and its "allErrors" option must be a boolean'
-    cls = _DIALECTS[detect_dialect(options["schema"]) if dialect == "auto" else dialect]
+    from jsonschema import exceptions as js_exceptions
+
+    cls = _validator_class(detect_dialect(options["schema"]) if dialect == "auto" else dialect)
     try:
         cls.check_schema(options["schema"])
     except js_exceptions.SchemaError as exc:
@@ -235,12 +249,12 @@ def check_options(options: Any) -> str | None:
 
 def prepare(options: Any) -> Any:
     dialect = options.get("dialect", "auto")
-    cls = _DIALECTS[detect_dialect(options["schema"]) if dialect == "auto" else dialect]
+    cls = _validator_class(detect_dialect(options["schema"]) if dialect == "auto" else dialect)
     validator = _js_validator_class(cls)(options["schema"], format_checker=_format_checker())
     return {"validator": validator, "allErrors": options.get("allErrors", False) is True}
 
 
-def _sort_key(error: js_exceptions.ValidationError) -> tuple[int, ...]:
+def _sort_key(error: ValidationError) -> tuple[int, ...]:
     keys = [p for p in error.relative_schema_path if isinstance(p, str) and p in _RANK]
     return tuple(_RANK.get(k, len(_ORDER)) for k in keys[:1]) or (len(_ORDER),)
 
@@ -251,7 +265,7 @@ def _fmt(value: Any) -> str:
     return to_string(value) if not isinstance(value, str) else value
 
 
-def ajv_message(error: js_exceptions.ValidationError) -> tuple[str, list[str | int]]:
+def ajv_message(error: ValidationError) -> tuple[str, list[str | int]]:
     """(ajv's message, extra instance-path segments) for one jsonschema error."""
     kw = str(error.validator)
     v: Any = error.validator_value
