@@ -218,3 +218,16 @@ def test_missing_extended_file_is_located(tmp_path: Path) -> None:
     issue = info.value.issues[0]
     assert (issue.line, issue.column) == (2, 5)
     assert issue.message.startswith('cannot extend "./nope.yaml": no such file')
+
+
+def test_extension_mode_applies_to_the_rules_a_ruleset_owns(tmp_path: Path) -> None:
+    """As Spectral: `[b, off]` disables b's own rules; rules b inherited keep the state b's extends gave them, and a
+    root rule with `recommended: false` is off until enabled."""
+    path = _write(tmp_path, {
+        ".spectral.yaml": "extends: [[./b.yaml, off]]\nrules:\n"
+                          "  root-optional: {recommended: false, given: $, then: {function: truthy}}\n",
+        "b.yaml": "extends: ./c.yaml\nrules:\n  b-rule: {given: $, then: {function: truthy}}\n",
+        "c.yaml": "rules:\n  c-rule: {given: $, then: {function: truthy}}\n",
+    })
+    ruleset = load_ruleset(path)
+    assert {n: r.severity for n, r in ruleset.rules.items()} == {"c-rule": 1, "b-rule": -1, "root-optional": -1}

@@ -174,6 +174,7 @@ class _RuleState:
     enabled: bool
     base_formats: tuple[str, ...] | None = None
     base_doc_url: str | None = None
+    owner: int = 0
 
 
 @dataclass(slots=True)
@@ -191,6 +192,7 @@ class _Loader:
         self.issues: list[Issue] = []
         self.notices: list[str] = []
         self.custom_functions: set[str] = set()
+        self.ruleset_ids = 0
 
     # ---- helpers
     def display(self, path: Path) -> str:
@@ -219,7 +221,7 @@ class _Loader:
         return None
 
     # ---- files
-    def load_file(self, path: Path, stack: tuple[Path, ...]) -> _Loaded:
+    def load_file(self, path: Path, stack: tuple[Path, ...], mode: str = "recommended") -> _Loaded:
         display = self.display(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -236,12 +238,16 @@ class _Loader:
             return _Loaded()
         for diag in doc.diagnostics:
             self.issues.append(Issue(display, diag.range[0][0] + 1, diag.range[0][1] + 1, diag.message))
-        return self.load_data(doc.data, doc, display, path.parent, (*stack, path.resolve()))
+        return self.load_data(doc.data, doc, display, path.parent, (*stack, path.resolve()), mode)
 
     def load_data(self, data: Any, doc: ParsedDocument | None, display: str, directory: Path,
-                  stack: tuple[Path, ...]) -> _Loaded:
+                  stack: tuple[Path, ...], mode: str = "recommended") -> _Loaded:
+        """Read one ruleset. ``mode`` is how its parent extends it (``recommended``, ``all``, ``off``): as in Spectral
+        it decides which of the rules this ruleset *owns* (defines) are enabled; inherited rules keep their state."""
         root = _Where(display, doc, ())
         loaded = _Loaded()
+        self.ruleset_ids += 1
+        owner = self.ruleset_ids
         if not isinstance(data, dict):
             self.issues.append(root.issue("the ruleset must be an object"))
             return loaded
@@ -282,7 +288,11 @@ class _Loader:
         doc_url = data.get("documentationUrl")
         for name, value in rules.items():
             self.apply_rule(loaded, str(name), value, _Where(display, doc, ("rules", name)), own_formats,
-                            doc_url if isinstance(doc_url, str) else None)
+                            doc_url if isinstance(doc_url, str) else None, owner)
+        for state in loaded.rules.values():
+            if state.owner == owner:
+                recommended = state.defn.get("recommended", True) is not False
+                state.enabled = mode == "all" or (mode == "recommended" and recommended)
         return loaded
 
     def formats(self, value: Any, where: _Where) -> tuple[str, ...]:
@@ -365,7 +375,7 @@ class _Loader:
             if not path.is_file():
                 self.issues.append(sub.issue(f'cannot extend "{target}": no such file ({self.display(path)})'))
                 continue
-            child = self.load_file(path, stack)
+            child = self.load_file(path, stack, mode)
             for f in child.formats:
                 if f not in loaded.formats:
                     loaded.formats.append(f)
@@ -375,18 +385,11 @@ class _Loader:
                 loaded.parser_options[key] = sev
             loaded.builtin_rules_ok = loaded.builtin_rules_ok or child.builtin_rules_ok
             for name, state in child.rules.items():
-                enabled = state.enabled
-                if mode == "off":
-                    enabled = False
-                elif mode == "all":
-                    enabled = True
-                elif mode == "recommended":
-                    enabled = state.enabled and state.defn.get("recommended", True) is not False
-                loaded.rules[name] = _RuleState(name, dict(state.defn), dict(state.origin), state.where, enabled,
-                                                state.base_formats, state.base_doc_url)
+                loaded.rules[name] = _RuleState(name, dict(state.defn), dict(state.origin), state.where,
+                                                state.enabled, state.base_formats, state.base_doc_url, state.owner)
 
     def apply_rule(self, loaded: _Loaded, name: str, value: Any, where: _Where,
-                   own_formats: tuple[str, ...] | None, doc_url: str | None = None) -> None:
+                   own_formats: tuple[str, ...] | None, doc_url: str | None = None, owner: int = 0) -> None:
         existing = loaded.rules.get(name)
         if isinstance(value, bool) or (isinstance(value, str | int) and not isinstance(value, dict)):
             if existing is None:
@@ -417,7 +420,8 @@ class _Loader:
             existing.enabled = True
             return
         origin = {key: _Where(where.file, where.doc, (*where.path, key)) for key in value}
-        loaded.rules[name] = _RuleState(name, dict(value), origin, where, True, own_formats, doc_url)
+        enabled = value.get("recommended", True) is not False
+        loaded.rules[name] = _RuleState(name, dict(value), origin, where, enabled, own_formats, doc_url, owner)
 
     # ---- compile
     def compile_rule(self, state: _RuleState, aliases: dict[str, tuple[Any, _Where]]) -> Rule | None:
@@ -733,7 +737,7 @@ def _overrides(loader: _Loader, data: Any, doc: ParsedDocument | None, display: 
         # a file override behaves like a small ruleset extending the base one
         patch = _Loaded(
             rules={n: _RuleState(s.name, dict(s.defn), dict(s.origin), s.where, s.enabled, s.base_formats,
-                                 s.base_doc_url)
+                                 s.base_doc_url, s.owner)
                    for n, s in base.rules.items()},
             formats=list(base.formats),
             aliases=dict(base.aliases),
