@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policy_platform.engines.spectral import RulesetError, lint_data, lint_text, load_ruleset
-from policy_platform.engines.spectral.ruleset import glob_matches
+from policy_platform.engines.spectral.ruleset import glob_matches, load_ruleset_data
 from policy_platform.errors import PolicyLoadError
 
 BASE = """\
@@ -231,3 +231,46 @@ def test_extension_mode_applies_to_the_rules_a_ruleset_owns(tmp_path: Path) -> N
     })
     ruleset = load_ruleset(path)
     assert {n: r.severity for n, r in ruleset.rules.items()} == {"c-rule": 1, "b-rule": -1, "root-optional": -1}
+
+
+GIVEN_ERROR = ("must be a valid JSON Path expression or a reference to the existing Alias optionally paired with a "
+               "JSON Path expression subset")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"rules": {}, "formats": 2}, "must be an array of formats"),
+        ({"rules": {}, "formats": ["oas9"]}, "must be a valid format"),
+        ({"extends": [["./x.yaml", "some"]]}, 'allowed types are "off", "recommended" and "all"'),
+        ({"extends": [2]}, "must be a valid ruleset"),
+        ({"overrides": None}, "must be array"),
+        ({"overrides": []}, "must not be empty"),
+        ({"overrides": [2]}, 'must be a override, i.e. { "files": ["v2/**/*.json"], "rules": {} }'),
+        ({"overrides": [{"files": ["a.yaml#/x"], "formats": ["oas3"]}]},
+         "must contain rules when JSON Pointers are defined"),
+        ({"overrides": [{"files": ["a.yaml#/x"], "rules": {}, "formats": ["oas3"]}]},
+         "must not override any other property than rules when JSON Pointers are defined"),
+        ({"overrides": [{"files": ["a.yaml#/x"], "rules": {"r": {"given": "$"}}}]},
+         'the value has to be one of: 0, 1, 2, 3 or "error", "warn", "info", "hint", "off"'),
+        ({"rules": {}, "aliases": None}, "must be object"),
+        ({"rules": {}, "aliases": {"9a": ["$"]}},
+         "to avoid confusion the name must match /^[A-Za-z][A-Za-z0-9_-]*$/ regular expression"),
+        ({"rules": {}, "aliases": {"A": []}}, "must be a non-empty array of expressions"),
+        ({"rules": {}, "aliases": {"A": ["foo"]}}, GIVEN_ERROR),
+        ({"rules": {}, "aliases": {"A": {}}}, "targets must be present and have at least a single alias definition"),
+        ({"rules": {}, "aliases": {"A": {"targets": []}}}, "targets must have at least a single alias definition"),
+        ({"rules": {}, "aliases": {"A": {"targets": [{"given": ["$"]}]}}},
+         "a valid target must contain given and non-empty formats"),
+        ({"rules": {}, "documentationUrl": "12.foo.com"}, "must be a valid URL"),
+        ({"rules": {}, "description": 2}, "must be string"),
+        ({"rules": {"r": {"given": "$", "then": {"function": "truthy"}, "type": "x"}}},
+         'allowed types are "style" and "validation"'),
+        ({"rules": {"r": {"given": "$", "then": {}}}}, 'must have required property "function"'),
+        ({"rules": {"r": {"given": [], "then": {"function": "truthy"}}}}, "must be a non-empty array"),
+    ],
+)
+def test_validation_messages(data: dict[str, object], message: str) -> None:
+    with pytest.raises(RulesetError) as info:
+        load_ruleset_data(data)
+    assert info.value.issues[0].message == message

@@ -249,7 +249,7 @@ class _Loader:
         self.ruleset_ids += 1
         owner = self.ruleset_ids
         if not isinstance(data, dict):
-            self.issues.append(root.issue("the ruleset must be an object"))
+            self.issues.append(root.issue("Provided ruleset is not an object"))
             return loaded
         if not any(k in data for k in ("rules", "extends", "overrides")):
             self.issues.append(Issue(display, 1, 1, "Ruleset must have rules or extends or overrides defined"))
@@ -257,6 +257,10 @@ class _Loader:
         for key in data:
             if key not in _TOP_KEYS and not str(key).startswith("x-"):
                 self.issues.append(root.issue("must NOT have additional properties"))
+        if "documentationUrl" in data and not _is_url(data["documentationUrl"]):
+            self.issues.append(_Where(display, doc, ("documentationUrl",)).issue("must be a valid URL"))
+        if "description" in data and not isinstance(data["description"], str):
+            self.issues.append(_Where(display, doc, ("description",)).issue("must be string"))
         # extends
         if "extends" in data:
             self.apply_extends(loaded, data["extends"], _Where(display, doc, ("extends",)), directory, stack)
@@ -304,7 +308,7 @@ class _Loader:
             name = FORMAT_ALIASES.get(item, item) if isinstance(item, str) else item
             if not isinstance(name, str) or name not in FORMAT_NAMES:
                 self.issues.append(_Where(where.file, where.doc, (*where.path, i)).issue(
-                    f"must be a valid format: {', '.join(FORMAT_NAMES)}"))
+                    "must be a valid format"))
                 continue
             out.append(name)
         return tuple(out)
@@ -329,14 +333,44 @@ class _Loader:
         for name, alias in value.items():
             sub = _Where(where.file, where.doc, (*where.path, name))
             if not isinstance(name, str) or not _ALIAS_NAME.match(name):
-                self.issues.append(sub.issue(f'Alias "{name}" does not match the pattern ^[A-Za-z][A-Za-z0-9_-]*$'))
+                self.issues.append(where.issue(
+                    "to avoid confusion the name must match /^[A-Za-z][A-Za-z0-9_-]*$/ regular expression"))
                 continue
-            plain = isinstance(alias, list) and alias and all(isinstance(g, str) for g in alias)
-            scoped = isinstance(alias, dict) and isinstance(alias.get("targets"), list) and alias["targets"]
-            if plain or scoped:
+            problem = self.alias_problem(alias, sub)
+            if problem is None:
                 loaded.aliases[name] = (alias, sub)
             else:
-                self.issues.append(sub.issue("must be a non-empty array of expressions or an object with targets"))
+                self.issues.append(problem)
+
+    def alias_problem(self, alias: Any, where: _Where) -> Issue | None:
+        """Spectral's alias validation: a non-empty list of expressions, or ``{targets: [{formats, given}]}``."""
+        def given_problem(items: Any, at: _Where) -> Issue | None:
+            if not isinstance(items, list) or not items:
+                return at.issue("must be a non-empty array of expressions")
+            for index, item in enumerate(items):
+                if not isinstance(item, str) or not (item.startswith("$") or _ALIAS_REF.match(item)):
+                    return _Where(at.file, at.doc, (*at.path, index)).issue(GIVEN_ERROR)
+            return None
+
+        if isinstance(alias, list):
+            return given_problem(alias, where)
+        if not isinstance(alias, dict) or "targets" not in alias:
+            return where.issue("targets must be present and have at least a single alias definition")
+        targets = alias["targets"]
+        at_targets = _Where(where.file, where.doc, (*where.path, "targets"))
+        if not isinstance(targets, list):
+            return at_targets.issue("must be array")
+        if not targets:
+            return at_targets.issue("targets must have at least a single alias definition")
+        for index, target in enumerate(targets):
+            at = _Where(where.file, where.doc, (*where.path, "targets", index))
+            if (not isinstance(target, dict) or "given" not in target or not isinstance(target.get("formats"), list)
+                    or not target["formats"]):
+                return at.issue("a valid target must contain given and non-empty formats")
+            problem = given_problem(target["given"], _Where(at.file, at.doc, (*at.path, "given")))
+            if problem is not None:
+                return problem
+        return None
 
     def apply_extends(self, loaded: _Loaded, value: Any, where: _Where, directory: Path,
                       stack: tuple[Path, ...]) -> None:
@@ -346,12 +380,16 @@ class _Loader:
             mode = "recommended"
             target = item
             if isinstance(item, list):
-                if len(item) != 2 or not isinstance(item[0], str) or item[1] not in ("all", "recommended", "off"):
-                    self.issues.append(sub.issue('must be a ruleset or [ruleset, "all" | "recommended" | "off"]'))
+                if len(item) != 2 or not isinstance(item[0], str):
+                    self.issues.append(sub.issue("must be a valid ruleset"))
+                    continue
+                if item[1] not in ("all", "recommended", "off"):
+                    self.issues.append(_Where(sub.file, sub.doc, (*sub.path, 1)).issue(
+                        'allowed types are "off", "recommended" and "all"'))
                     continue
                 target, mode = item
             if not isinstance(target, str):
-                self.issues.append(sub.issue("must be a string or an array"))
+                self.issues.append(sub.issue("must be a valid ruleset"))
                 continue
             if target in BUILTINS:
                 builtin = BUILTINS[target]
@@ -446,6 +484,10 @@ class _Loader:
         for flag in ("recommended", "resolved"):
             if flag in defn and not isinstance(defn[flag], bool):
                 self.issues.append(state.origin[flag].issue("must be boolean"))
+        if "type" in defn and defn["type"] not in ("style", "validation"):
+            self.issues.append(state.origin["type"].issue('allowed types are "style" and "validation"'))
+        if "documentationUrl" in defn and not _is_url(defn["documentationUrl"]):
+            self.issues.append(state.origin["documentationUrl"].issue("must be a valid URL"))
         formats: frozenset[str] | None = None
         if "formats" in defn:
             formats = frozenset(self.formats(defn["formats"], state.origin["formats"]))
@@ -566,6 +608,10 @@ class _Loader:
                     kind, fpath = "lodash", lodash_path(field_value)
             out.append(Then(field_value, kind, fpath, func, func.prepare(options)))
         return out
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/]+", value))
 
 
 def _doc_url(own: Any, base: str | None, name: str) -> str | None:
@@ -703,17 +749,19 @@ def _overrides(loader: _Loader, data: Any, doc: ParsedDocument | None, display: 
                     continue
                 pointers_out.append(PointerOverride((file_part,) if file_part else ("**",), "#" + pointer,
                                                     tuple((n, -1) for n in names)))
-    overrides = data.get("overrides")
-    if overrides is None:
+    if "overrides" not in data:
         return files_out, pointers_out
+    overrides = data["overrides"]
     where = _Where(display, doc, ("overrides",))
     if not isinstance(overrides, list):
         loader.issues.append(where.issue("must be array"))
         return files_out, pointers_out
+    if not overrides:
+        loader.issues.append(where.issue("must not be empty"))
     for i, entry in enumerate(overrides):
         sub = _Where(display, doc, ("overrides", i))
         if not isinstance(entry, dict) or not isinstance(entry.get("files"), list) or not entry["files"]:
-            loader.issues.append(sub.issue('must have a non-empty "files" array'))
+            loader.issues.append(sub.issue('must be a override, i.e. { "files": ["v2/**/*.json"], "rules": {} }'))
             continue
         unknown = set(entry) - {"files", "rules", "extends", "formats", "aliases", "parserOptions"}
         if unknown:
@@ -722,8 +770,12 @@ def _overrides(loader: _Loader, data: Any, doc: ParsedDocument | None, display: 
         files = [str(f) for f in entry["files"]]
         with_pointer = [f for f in files if "#" in f]
         if with_pointer:
+            if "rules" not in entry:
+                loader.issues.append(sub.issue("must contain rules when JSON Pointers are defined"))
+                continue
             if len(with_pointer) != len(files) or set(entry) - {"files", "rules"}:
-                loader.issues.append(sub.issue("an override with JSON pointers may only contain severity rules"))
+                loader.issues.append(sub.issue(
+                    "must not override any other property than rules when JSON Pointers are defined"))
                 continue
             sev_rules: list[tuple[str, int]] = []
             for name, value in (entry.get("rules") or {}).items():
