@@ -136,3 +136,70 @@ def test_casing_is_linear_time() -> None:
         "function": "casing", "functionOptions": {"type": "camel"}}}}})
     results = lint_data(ruleset, {"k": "a" + "1" * 5000 + "!"}, source="doc.yaml")
     assert [r.message for r in results] == ["must be camel case"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "expected"),
+    [
+        # ported from the semantics of Spectral's schema function tests (messages in today's double-quote style)
+        ({"$schema": "http://json-schema.org/draft-04/schema#", "type": "number", "maximum": 2,
+          "exclusiveMaximum": True}, 2, [((), "Number must be < 2")]),
+        ({"$schema": "http://json-schema.org/draft-06/schema#", "type": "string"}, 2,
+         [((), "Value type must be string")]),
+        ({"type": "number"}, "", [((), "Value type must be number")]),
+        ({"type": "string"}, None, [((), "Value type must be string")]),
+        ({"type": "string", "format": "ISO-3166-1 alpha-2"}, "x", []),
+        ({"type": "array", "items": {"type": "string"}, "maxItems": 1}, ["1", "2"],
+         [((), "Object must not have more than 1 items")]),
+        ({"type": "object", "properties": {"foo": {"type": "object", "properties": {"bar": {"type": "string"}},
+                                                   "additionalProperties": False}}},
+         {"abc": "s", "foo": {"bar": 0}}, [(("foo", "bar"), '"bar" property type must be string')]),
+        ({"type": "object", "properties": {"foo": {"type": "object", "additionalProperties": False}}},
+         {"foo": {"baz": "t"}}, [(("foo",), 'Property "baz" is not expected to be here')]),
+        ({"type": "string", "format": "email"}, "not an email", [((), 'String must match format "email"')]),
+        ({"type": "string", "format": "email"}, "email@example.com", []),
+        ({"type": "number", "format": "int32"}, 123, []),
+        ({"type": ["string", "number"], "format": "int32"}, 2**40, [((), 'Number must match format "int32"')]),
+        ({"type": ["string", "number"], "format": "byte"}, "3", [((), 'String must match format "byte"')]),
+        ({"type": ["string", "number"], "format": "byte"}, "MIT3", []),
+        ({"type": ["string", "number"], "format": "int64"}, 2**40, []),
+        ({"type": "string", "enum": ["foo", "bar"]}, "baz",
+         [((), 'String must be equal to one of the allowed values: "foo", "bar". Did you mean "bar"?')]),
+        ({"type": "string", "enum": ["foo", "bar"]}, 2, [((), "Value type must be string")]),
+        ({"type": "integer", "enum": [1, 3, 5, 10, 12]}, 2,
+         [((), "Number must be equal to one of the allowed values: 1, 3, 5, 10, 12")]),
+        ({"enum": [1, None]}, "baz", [((), "String must be equal to one of the allowed values: 1, null")]),
+        ({"type": "string", "enum": ["foo", "bar"]}, "three",
+         [((), 'String must be equal to one of the allowed values: "foo", "bar"')]),
+        ({"additionalProperties": False}, {"foo": True}, [((), 'Property "foo" is not expected to be here')]),
+        ({"$ref": "#/bar"}, {}, []),
+    ],
+)
+def test_schema_messages(schema: dict[str, Any], value: Any, expected: list[tuple[tuple[str, ...], str]]) -> None:
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": {
+        "function": "schema", "functionOptions": {"schema": schema}}}}})
+    assert [(r.path, r.message) for r in lint_data(ruleset, value, source="doc.yaml")] == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (2, '"schema" function has invalid options specified. Example valid options: { "schema": { /* any JSON '
+            'Schema can be defined here */ } , { "schema": { "type": "object" }, "dialect": "auto" }'),
+        ({"schema": {"type": "object"}, "foo": True}, '"schema" function does not support "foo" option'),
+        ({"schema": {"type": "object"}, "dialect": "foo"},
+         '"schema" function and its "dialect" option accepts only the following values: "auto", "draft4", "draft6", '
+         '"draft7", "draft2019-09", "draft2020-12"'),
+        ({"schema": {"type": "object"}, "allErrors": None},
+         '"schema" function and its "allErrors" option accepts only the following types: boolean'),
+        ({"schema": None}, '"schema" function and its "schema" option accepts only the following types: object'),
+        ({"min": "1"}, '"length" function and its "min" option accepts only the following types: number'),
+    ],
+)
+def test_option_errors(options: Any, message: str) -> None:
+    from policy_platform.engines.spectral.ruleset import RulesetError
+
+    function = "length" if isinstance(options, dict) and "min" in options else "schema"
+    with pytest.raises(RulesetError) as info:
+        load_ruleset_data({"rules": {"r": {"given": "$", "then": {"function": function, "functionOptions": options}}}})
+    assert info.value.issues[0].message == message

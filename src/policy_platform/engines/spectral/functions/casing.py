@@ -39,12 +39,13 @@ def check_options(options: Any) -> str | None:
         return problem
     if options["type"] not in _WORDS:
         return '"casing" function and its "type" option accept the following values: ' + ", ".join(_WORDS)
+    # (Spectral's own wording for this option, from its option schema)
     if "disallowDigits" in options and not isinstance(options["disallowDigits"], bool):
-        return '"casing" function and its "disallowDigits" option must be a boolean'
+        return '"casing" function and its "disallowDigits" option accepts only the following types: boolean'
     sep = options.get("separator")
     if sep is not None:
         if not isinstance(sep, dict) or "char" not in sep or set(sep) - {"char", "allowLeading"}:
-            return '"casing" function and its "separator" option must be an object with "char" and "allowLeading"'
+            return '"casing" function and its "separator" option accepts only the following types: object'
         if not isinstance(sep["char"], str) or len(sep["char"]) > 1:
             return '"casing" function and its "separator.char" option accepts only char, i.e. "I" or "/"'
     return None

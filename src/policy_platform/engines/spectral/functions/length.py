@@ -27,7 +27,7 @@ def check_options(options: Any) -> str | None:
         return f'"length" function has invalid options specified. Example valid options: {example}'
     for key, value in options.items():
         if not is_number(value):
-            return f'"length" function and its "{key}" option must be a number'
+            return f'"length" function and its "{key}" option accepts only the following types: number'
     return None
 
 

@@ -132,12 +132,36 @@ _FORMATS: dict[str, Any] = {
 }
 
 
+def _int_range(bits: int) -> Any:
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def check(value: Any) -> bool:
+        return float(value).is_integer() and low <= value <= high
+
+    return check
+
+
+_BASE64 = re2.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+
+# OpenAPI formats Spectral registers with ajv: for numbers (int32, int64, float, double) or strings (byte).
+_NUMBER_FORMATS: dict[str, Any] = {
+    "int32": _int_range(32),
+    "int64": _int_range(64),
+    "float": lambda v: True,
+    "double": lambda v: True,
+}
+
+
 def _format_checker() -> Any:
     import jsonschema
 
     checker = jsonschema.FormatChecker(formats=())
-    for name, func in _FORMATS.items():
+    for name, func in {**_FORMATS, "byte": lambda t: bool(_BASE64.search(t))}.items():
         checker.checks(name)(lambda value, f=func: not isinstance(value, str) or f(value))
+    for name, func in _NUMBER_FORMATS.items():
+        checker.checks(name)(
+            lambda value, f=func: isinstance(value, bool) or not isinstance(value, int | float) or f(value)
+        )
     return checker
 
 
@@ -225,12 +249,13 @@ def check_options(options: Any) -> str | None:
     if problem:
         return problem
     if not isinstance(options["schema"], dict):
-        return '"schema" function and its "schema" option must be an object'
+        return '"schema" function and its "schema" option accepts only the following types: object'
     dialect = options.get("dialect", "auto")
     if dialect != "auto" and dialect not in DIALECTS:
-        return '"schema" function and its "dialect" option accept: auto, ' + ", ".join(DIALECTS)
+        return ('"schema" function and its "dialect" option accepts only the following values: "auto", '
+                + ", ".join(f'"{d}"' for d in DIALECTS))
     if "allErrors" in options and not isinstance(options["allErrors"], bool):
-        return '"schema" function and its "allErrors" option must be a boolean'
+        return '"schema" function and its "allErrors" option accepts only the following types: boolean'
     from jsonschema import exceptions as js_exceptions
 
     cls = _validator_class(detect_dialect(options["schema"]) if dialect == "auto" else dialect)
@@ -365,8 +390,14 @@ def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResu
     path = context.path
     if value is UNDEFINED:
         return [FunctionResult('#{{print("property")}}must exist', path)]
+    from referencing.exceptions import Unresolvable
+
     validator = options["validator"]
-    errors = list(validator.iter_errors(value))
+    try:
+        errors = list(validator.iter_errors(value))
+    except Unresolvable:
+        # Spectral ignores $ref errors for rules on the resolved document (the default, ``resolved: true``).
+        return []
     if not errors:
         return []
     errors.sort(key=_sort_key)
