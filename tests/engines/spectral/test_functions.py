@@ -203,3 +203,43 @@ def test_option_errors(options: Any, message: str) -> None:
     with pytest.raises(RulesetError) as info:
         load_ruleset_data({"rules": {"r": {"given": "$", "then": {"function": function, "functionOptions": options}}}})
     assert info.value.issues[0].message == message
+
+
+@pytest.mark.parametrize(
+    ("options", "value", "messages"),
+    [
+        ({"match": "[abc]+"}, "abc", []),
+        ({"match": "/[abc]+/"}, "abc", []),
+        ({"match": "/[abc]+/im"}, "aBc", []),
+        ({"match": "/[abc]+/gi"}, "abc", []),
+        ({"notMatch": "/[abc]+/i"}, "def", []),
+        ({"match": "a/b"}, "xa/by", []),
+        ({"match": "/a/b/"}, "a/b", []),
+    ],
+)
+def test_pattern_slashes_and_flags(options: dict[str, str], value: str, messages: list[str]) -> None:
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": {
+        "function": "pattern", "functionOptions": options}}}})
+    assert [r.message for r in lint_data(ruleset, value, source="doc.yaml")] == messages
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"match": "/[abc]+/invalid"},
+         "\"pattern\" function and its \"match\" option: Invalid flags supplied to RegExp constructor 'invalid'"),
+        ({}, '"pattern" function has invalid options specified. Example valid options: { "match": "^Stoplight" }, '
+             '{ "notMatch": "Swagger" }, { "match": "Stoplight", "notMatch": "Swagger" }'),
+        ({"foo": True}, '"pattern" function does not support "foo" option'),
+        ({"match": 2}, '"pattern" function and its "match" option must be string or RegExp instance'),
+        ({"notMatch": None}, '"pattern" function and its "notMatch" option must be string or RegExp instance'),
+        ({"match": "(a)\\1"}, '"pattern" function and its "match" option: regular expression /(a)\\1/ uses a '
+                              "backreference, which RE2 does not support"),
+    ],
+)
+def test_pattern_option_errors(options: dict[str, Any], message: str) -> None:
+    from policy_platform.engines.spectral.ruleset import RulesetError
+
+    with pytest.raises(RulesetError) as info:
+        load_ruleset_data({"rules": {"r": {"given": "$", "then": {"function": "pattern", "functionOptions": options}}}})
+    assert info.value.issues[0].message == message

@@ -46,13 +46,15 @@ class JsRegex:
 
 
 def parse_slashed(pattern: str) -> tuple[str, str]:
-    """Split ``/re/flags`` into (source, flags); any other string is a source without flags (Spectral's rule)."""
-    if len(pattern) >= 2 and pattern.startswith("/"):
+    """Split ``/re/flags`` into (source, flags) as Spectral's ``pattern`` does (``^/(.+)/([a-z]*)$``); any other string
+    is a source without flags. Unknown or repeated flags raise :class:`JsRegexError` (JavaScript's ``SyntaxError``)."""
+    if len(pattern) >= 3 and pattern.startswith("/"):
         end = pattern.rfind("/")
-        if end > 0:
-            flags = pattern[end + 1 :]
-            if all(ch in _SLASHED_FLAGS for ch in flags) and len(pattern[1:end]) > 0:
-                return pattern[1:end], flags
+        flags = pattern[end + 1 :]
+        if end > 1 and all("a" <= ch <= "z" for ch in flags):
+            if any(ch not in _SLASHED_FLAGS for ch in flags) or len(set(flags)) != len(flags):
+                raise JsRegexError(f"Invalid flags supplied to RegExp constructor '{flags}'")
+            return pattern[1:end], flags
     return pattern, ""
 
 

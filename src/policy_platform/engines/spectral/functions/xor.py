@@ -21,12 +21,13 @@ NAME = "xor"
 
 def check_options(options: Any) -> str | None:
     problem = check_keys(NAME, options, ("properties",), ("properties",),
-                         '{ "properties": ["id", "name"] }, { "properties": ["country", "street"] }')
+                         '{ "properties": ["country", "street"] }, { "properties": ["one", "two", "three"] }, etc.')
     if problem:
         return problem
     props = options["properties"]
     if not isinstance(props, list) or len(props) < 2 or not all(isinstance(p, str) for p in props):
-        return '"xor" and its "properties" option require at least 2-item tuples, i.e. ["id", "name"]'
+        return ('"xor" requires at least two enumerated "properties", i.e. ["country", "street"], '
+                '["one", "two", "three"], etc.')
     return None
 
 
