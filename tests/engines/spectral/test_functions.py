@@ -243,3 +243,28 @@ def test_pattern_option_errors(options: dict[str, Any], message: str) -> None:
     with pytest.raises(RulesetError) as info:
         load_ruleset_data({"rules": {"r": {"given": "$", "then": {"function": "pattern", "functionOptions": options}}}})
     assert info.value.issues[0].message == message
+
+
+@pytest.mark.parametrize(
+    ("options", "value", "expected"),
+    [
+        (None, False, []),
+        (None, ["a"], []),
+        (None, {"c": 2, "b": "xz"}, [(("c",), '"c" must be placed after "b"')]),
+        (None, {"400": {}, "200": {}}, [(("400",), '"400" must be placed after "200"')]),
+        (None, ["b", "a"], [((0,), '"b" must be placed after "a"')]),
+        (None, ["a", "ab"], []),
+        (None, [10, 1], [((0,), "10 must be placed after 1")]),
+        (None, [{"a": "10"}, {"b": "1"}], [((), "The document must be one of the allowed types: number, string")]),
+        (None, [False, "a", None], [((), "The document must be one of the allowed types: number, string")]),
+        ({"keyedBy": "a"}, [{"a": "10"}, {"a": "1"}], [((), "properties must follow the alphabetical order")]),
+        ({"keyedBy": "a"}, [{"a": "1"}, {"a": "2"}, {"a": "2"}], []),
+        ({"keyedBy": "a"}, [100, 1], [((), "The document must be an object")]),
+    ],
+)
+def test_alphabetical_on_the_document(options: Any, value: Any, expected: list[tuple[tuple[Any, ...], str]]) -> None:
+    then: dict[str, Any] = {"function": "alphabetical"}
+    if options is not None:
+        then["functionOptions"] = options
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": then}}})
+    assert [(r.path, r.message) for r in lint_data(ruleset, value, source="doc.yaml")] == expected

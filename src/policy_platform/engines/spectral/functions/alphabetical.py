@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from policy_platform.engines.spectral.functions._base import FunctionContext, FunctionResult
-from policy_platform.engines.spectral.jsvalue import UNDEFINED, is_number, js_keys, print_value, to_number
+from policy_platform.engines.spectral.jsvalue import UNDEFINED, is_number, print_value, to_number
 
 NAME = "alphabetical"
 
@@ -26,10 +26,13 @@ def check_options(options: Any) -> str | None:
            '{ "keyedBy": "my-key" }')
     if options is None:
         return None
-    if not isinstance(options, dict) or set(options) - {"keyedBy"}:
+    if not isinstance(options, dict):
         return bad
+    for key in options:
+        if key != "keyedBy":
+            return f'"alphabetical" function does not support "{key}" option'
     if "keyedBy" in options and not isinstance(options["keyedBy"], str):
-        return bad
+        return '"alphabetical" function and its "keyedBy" option accepts only the following types: string'
     return None
 
 
@@ -59,7 +62,7 @@ def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResu
     if isinstance(value, list):
         items: list[Any] = list(value)
     elif isinstance(value, dict):
-        items = js_keys(value)
+        items = list(value)  # document order (Spectral reads the keys through the parsed document, not Object.keys)
     else:
         return []
     if len(items) < 2:
