@@ -20,7 +20,10 @@ HELP = "lint values files with a Spectral ruleset (Spectral-compatible output an
 DESCRIPTION = """\
 Lint YAML/JSON documents (Helm values files) with a Spectral ruleset (.spectral.yaml/.yml/.json), natively.
 
-Arguments are files or quoted globs ('values/**/*.yaml'). Without -r the ruleset is found in the working directory.
+Arguments are files or quoted globs ('values/**/*.yaml'), or '-' for stdin. Without -r the ruleset is found in the
+working directory. Several formats: -f json,junit --output.junit report.xml (the first without an output goes to stdout).
+Differences from Spectral: 'severity: warning' is read as 'warn' with a notice (--strict rejects it); JavaScript
+rulesets and custom functions are not supported.
 Exit codes: 0 no result at or above --fail-severity, 1 at least one, 2 invalid ruleset, no files, or bad usage.
 JSON output has 0-based ranges; the human formats print 1-based line:col.
 
@@ -59,7 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stdin-filepath", metavar="PATH",
                         help="name to report for the document read from stdin ('-' as a document)")
     parser.add_argument("--relative-paths", action="store_true",
-                        help="report document paths as given (relative) instead of absolute, as Spectral prints them")
+                        help="report document paths as given instead of absolute (Spectral prints absolute paths)")
     parser.add_argument("--strict", action="store_true",
                         help="reject 'severity: warning' instead of reading it as 'warn'")
 
@@ -151,6 +154,8 @@ def _print_ruleset_error(exc: RulesetError) -> None:
 
 def run(args: argparse.Namespace) -> int:
     ruleset_path = args.ruleset or find_ruleset(".")
+    if ruleset_path is None and any(Path(f".spectral{ext}").is_file() for ext in (".js", ".mjs", ".cjs")):
+        raise UsageError("JavaScript rulesets (.spectral.js) are not supported; use .spectral.yaml, .yml or .json")
     if ruleset_path is None:
         raise UsageError(
             "No ruleset has been found. Please provide a ruleset using the --ruleset CLI argument, or make sure your "
