@@ -21,7 +21,7 @@ DESCRIPTION = """\
 Lint YAML/JSON documents (Helm values files) with a Spectral ruleset (.spectral.yaml/.yml/.json), natively.
 
 Arguments are files or quoted globs ('values/**/*.yaml'), or '-' for stdin. Without -r the ruleset is found in the
-working directory. Several formats: -f json,junit --output.junit report.xml (the first without an output goes to stdout).
+working directory. Several formats: -f json,junit --output.junit report.xml (a format without output goes to stdout).
 Differences from Spectral: 'severity: warning' is read as 'warn' with a notice (--strict rejects it); JavaScript
 rulesets and custom functions are not supported.
 Exit codes: 0 no result at or above --fail-severity, 1 at least one, 2 invalid ruleset, no files, or bad usage.
