@@ -83,8 +83,17 @@ def test_junit_lists_only_failures_and_sarif_is_valid(cli: Cli, workdir: Path) -
     _, out, _ = cli("lint", "-q", "-f", "sarif", "values.yaml")
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
-    assert [(r["ruleId"], r["level"]) for r in sarif["runs"][0]["results"]] == [
-        ("required-fields", "error"), ("replica-count", "warning")]
+    run = sarif["runs"][0]
+    assert run["tool"]["driver"]["rules"] == [
+        {"id": "required-fields", "shortDescription": {"text": "No description."}},
+        {"id": "replica-count", "shortDescription": {"text": "No description."}},
+    ]
+    assert run["artifacts"] == [{"location": {"uri": "values.yaml"}}]
+    assert [(r["ruleId"], r["level"], r["ruleIndex"], r["locations"][0]["physicalLocation"]["region"])
+            for r in run["results"]] == [
+        ("required-fields", "error", 0, {"startLine": 1, "startColumn": 1, "endLine": 5, "endColumn": 14}),
+        ("replica-count", "warning", 1, {"startLine": 2, "startColumn": 11, "endLine": 2, "endColumn": 13}),
+    ]
 
 
 def test_fail_severity_and_display_only_failures(cli: Cli, workdir: Path) -> None:

@@ -185,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
                                    ignore_unknown_format=args.ignore_unknown_format))
     shown = [r for r in results if r.severity <= fail] if args.display_only_failures else results
     for name, target in outputs:
-        text = FORMATTERS[name](shown, fail)
+        text = (FORMATTERS[name](shown, fail, list(ruleset.rules.values())) if name == "sarif"
+                else FORMATTERS[name](shown, fail))
         if target is None:
             sys.stdout.write(text)
         else:

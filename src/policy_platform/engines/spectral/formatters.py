@@ -2,7 +2,9 @@
 
 ``json`` (0-based ranges, tab-indented), ``stylish`` (per-file table and a ``✖ N problems`` summary), ``text``
 (``file:line:col severity code "message"``), ``github-actions`` (workflow commands), ``junit`` and ``sarif`` (2.1.0).
-Human formats print 1-based ``line:col``. Every formatter takes the sorted results and the fail severity.
+Human formats print 1-based ``line:col``. Every formatter takes the sorted results and the fail severity; ``sarif``
+also takes the ruleset's rules (its ``tool.driver.rules``), like Spectral's (driver ``spectral`` 6.16.2, as printed by
+Spectral 6.16.3).
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from policy_platform.engines.spectral.document import DEFAULT_RANGE
 from policy_platform.engines.spectral.linter import SpectralResult
 from policy_platform.engines.spectral.messages import dot_path, pointer
+from policy_platform.engines.spectral.ruleset import Rule
 
 SEVERITY_LABELS = {0: "error", 1: "warning", 2: "information", 3: "hint"}
-Formatter = Callable[[list[SpectralResult], int], str]
+Formatter = Callable[..., str]
 
 
 def _pos(result: SpectralResult) -> tuple[int, int, int, int]:
@@ -148,32 +151,52 @@ def format_junit(results: list[SpectralResult], fail: int) -> str:
     return "".join(out)
 
 
-def format_sarif(results: list[SpectralResult], fail: int) -> str:
+def format_sarif(results: list[SpectralResult], fail: int, rules: Sequence[Rule] = ()) -> str:
+    """SARIF 2.1.0 as Spectral's formatter builds it: every ruleset rule (description or ``No description.``,
+    ``helpUri``), results with cwd-relative file URIs and 1-based regions, the files as artifacts."""
     del fail
     levels = {0: "error", 1: "warning", 2: "note", 3: "note"}
-    rules: dict[str, dict[str, Any]] = {}
+    rule_entries: list[dict[str, Any]] = []
+    rule_index: dict[str, int] = {}
+    for rule in rules:
+        entry: dict[str, Any] = {"id": rule.name, "shortDescription": {"text": rule.description or "No description."}}
+        if rule.documentation_url:
+            entry["helpUri"] = rule.documentation_url
+        rule_index[rule.name] = len(rule_entries)
+        rule_entries.append(entry)
+    artifacts: list[dict[str, Any]] = []
+    artifact_index: dict[str, int] = {}
     sarif_results = []
     for r in results:
-        rules.setdefault(r.code, {"id": r.code, "shortDescription": {"text": r.message}})
+        uri = os.path.relpath(r.source).replace(os.sep, "/") if r.source and not r.source.startswith("<") else (
+            r.source or "")
+        if uri not in artifact_index:
+            artifact_index[uri] = len(artifacts)
+            artifacts.append({"location": {"uri": uri}})
         line, col, end_line, end_col = _pos(r)
-        sarif_results.append({
+        text = f"{r.message} -- {r.documentation_url}" if r.documentation_url else r.message
+        item: dict[str, Any] = {
             "level": levels[r.severity],
-            "message": {"text": r.message},
+            "message": {"text": text},
             "ruleId": r.code,
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": r.source or "", "index": 0},
+                    "artifactLocation": {"uri": uri, "index": artifact_index[uri]},
                     "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col},
                 },
             }],
-        })
+        }
+        if r.code in rule_index:
+            item["ruleIndex"] = rule_index[r.code]
+        sarif_results.append(item)
     doc = {
-        "$schema": "http://json.schemastore.org/sarif-2.1.0-rtm.6",
+        "$schema": "http://json.schemastore.org/sarif-2.1.0-rtm.6.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "spectral", "version": "6.16.2",
                                 "informationUri": "https://github.com/stoplightio/spectral",
-                                "rules": list(rules.values())}},
+                                "rules": rule_entries}},
+            "artifacts": artifacts,
             "results": sarif_results,
         }],
     }
