@@ -268,3 +268,13 @@ def test_alphabetical_on_the_document(options: Any, value: Any, expected: list[t
         then["functionOptions"] = options
     ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": then}}})
     assert [(r.path, r.message) for r in lint_data(ruleset, value, source="doc.yaml")] == expected
+
+
+def test_unreferenced_reusable_object() -> None:
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$.defs", "then": {
+        "function": "unreferencedReusableObject", "functionOptions": {"reusableObjectsLocation": "#/defs"}}}}})
+    document = {"defs": {"used": {}, "a/b": {}, "orphan": {}},
+                "items": [{"$ref": "#/defs/used"}, {"x": {"$ref": "#/defs/a~1b"}}]}
+    results = lint_data(ruleset, document, source="doc.yaml")
+    assert [(r.path, r.message) for r in results] == [
+        (("defs", "orphan"), "Potential orphaned reusable object has been detected")]

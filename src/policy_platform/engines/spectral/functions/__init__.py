@@ -17,6 +17,7 @@ from policy_platform.engines.spectral.functions import (
     truthy,
     typed_enum,
     undefined,
+    unreferenced_reusable_object,
     xor,
 )
 from policy_platform.engines.spectral.functions._base import (
@@ -45,6 +46,7 @@ FUNCTIONS: dict[str, CoreFunction] = {
     "xor": _entry(xor),
     "or": _entry(or_),
     "typedEnum": _entry(typed_enum),
+    "unreferencedReusableObject": _entry(unreferenced_reusable_object),
 }
 
 __all__ = ["FUNCTIONS", "CoreFunction", "FunctionContext", "FunctionResult"]
