@@ -106,3 +106,11 @@ def test_layers_point_at_the_file_each_value_came_from() -> None:
         ("cd/values.prd.yaml", "replicas", ("replicas",), ((2, 10), (2, 12)), 1),
         ("charts/app/values.yaml", "tag", ("image", "tag"), ((3, 7), (3, 13)), 1),
     ]
+
+
+def test_alias_bombs_are_refused() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    doc = parse_document("\n".join(lines) + "\n", "bomb.yaml")
+    assert doc.fatal
+    assert doc.diagnostics[0].message.startswith("Aliases expand the document beyond 1000000 nodes")

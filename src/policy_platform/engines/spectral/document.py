@@ -503,4 +503,33 @@ def parse_document(text: str, source: str) -> ParsedDocument:
         return ParsedDocument(None, source, text, None)
     builder = _Builder()
     data = builder.build(root)
+    if builder.alias_slots and _expanded_size(data) > MAX_EXPANDED_NODES:
+        message = f"Aliases expand the document beyond {MAX_EXPANDED_NODES} nodes; not linted"
+        return ParsedDocument(None, source, text, None, [Diagnostic(message, (), DEFAULT_RANGE, "error")], fatal=True)
     return ParsedDocument(data, source, text, root, builder.diagnostics, alias_slots=builder.alias_slots)
+
+
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _expanded_size(data: Any) -> int:
+    """How many nodes a walk of ``data`` visits, counting shared (aliased) containers each time (a "billion laughs"
+    document is tiny on disk and shared in memory, but JSONPath ``..`` would walk every expansion)."""
+    sizes: dict[int, int] = {}
+
+    def size(value: Any) -> int:
+        if not isinstance(value, dict | list):
+            return 1
+        known = sizes.get(id(value))
+        if known is not None:
+            return known
+        children = value.values() if isinstance(value, dict) else value
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                break
+        sizes[id(value)] = total
+        return total
+
+    return size(data)
