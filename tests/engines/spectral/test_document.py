@@ -114,3 +114,11 @@ def test_alias_bombs_are_refused() -> None:
     doc = parse_document("\n".join(lines) + "\n", "bomb.yaml")
     assert doc.fatal
     assert doc.diagnostics[0].message.startswith("Aliases expand the document beyond 1000000 nodes")
+
+
+def test_deep_documents() -> None:
+    deep = "\n".join("  " * i + f"k{i}:" for i in range(900)) + " 1\n"
+    assert parse_document(deep, "deep.yaml").range_for(()) == ((0, 0), (899, 1805))
+    too_deep = parse_document("a: " + "[" * 999 + "]" * 999, "deep.yaml")
+    assert too_deep.fatal
+    assert too_deep.diagnostics[0].message == "Exceeded maximum nesting depth"

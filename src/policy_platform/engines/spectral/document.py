@@ -216,44 +216,55 @@ class ParsedDocument:
         return entries
 
     def _end(self, node: Any) -> Pos:
-        cached = self._ends.get(id(node))
-        if cached is not None:
-            return cached
-        kind = type(node)
-        if kind is yaml.ScalarNode:
-            if node.style in ("|", ">"):
-                end = self._trim_end(node.end_mark.index)
+        """Where a node's range ends: a block collection ends where its last member ends (followed iteratively, so
+        deep documents cannot exhaust the stack)."""
+        chain: list[Any] = []
+        current = node
+        while True:
+            cached = self._ends.get(id(current))
+            if cached is not None:
+                end = cached
+                break
+            kind = type(current)
+            if kind is yaml.ScalarNode or current.flow_style or not current.value:
+                end = self._leaf_end(current)
+                break
+            chain.append(current)
+            last = len(current.value) - 1
+            if kind is yaml.SequenceNode:
+                child, before = current.value[last], (current.value[last - 1] if last else None)
             else:
-                end = (node.end_mark.line, node.end_mark.column)
-        elif node.flow_style:
+                before, child = current.value[last]
+            if (id(current), last) in self.alias_slots:
+                end = self._alias_end(current, before)
+                break
+            current = child
+        for item in chain:
+            self._ends[id(item)] = end
+        self._ends[id(node)] = end
+        return end
+
+    def _leaf_end(self, node: Any) -> Pos:
+        if type(node) is yaml.ScalarNode:
+            if node.style in ("|", ">"):
+                return self._trim_end(node.end_mark.index)
+            return (node.end_mark.line, node.end_mark.column)
+        if node.flow_style:
             # Spectral 6.16.3 (observed): YAML flow collections end at their closing bracket, or just after it when
             # empty; JSON ones one past the bracket minus one column per member.
             line, col = node.end_mark.line, node.end_mark.column - 1
             members = len(node.value)
             if self.source.endswith(".json"):
-                end = (line, max(0, col + 1 - members))
-            else:
-                end = (line, col if members else col + 1)
-        elif not node.value:
-            end = (node.start_mark.line, node.start_mark.column)
-        elif kind is yaml.SequenceNode:
-            last = len(node.value) - 1
-            end = self._slot_end(node, last, node.value[last], node.value[last - 1] if last else None)
-        else:
-            last = len(node.value) - 1
-            key_node, value_node = node.value[last]
-            end = self._slot_end(node, last, value_node, key_node)
-        self._ends[id(node)] = end
-        return end
+                return (line, max(0, col + 1 - members))
+            return (line, col if members else col + 1)
+        return (node.start_mark.line, node.start_mark.column)
 
-    def _slot_end(self, owner: Any, slot: int, child: Any, before: Any) -> Pos:
-        """The end of a collection's last member; an ``*alias`` member ends at its token, found in the text."""
-        if (id(owner), slot) not in self.alias_slots:
-            return self._end(child)
+    def _alias_end(self, owner: Any, before: Any) -> Pos:
+        """The end of an ``*alias`` token that is a collection's last member, found in the text."""
         start_index = before.end_mark.index if before is not None else owner.start_mark.index
         star = self.text.find("*", start_index)
         if star < 0:
-            return self._end(child)
+            return (owner.end_mark.line, owner.end_mark.column)
         index = star + 1
         while index < len(self.text) and not self.text[index].isspace() and self.text[index] not in ",]}":
             index += 1
@@ -502,7 +513,11 @@ def parse_document(text: str, source: str) -> ParsedDocument:
     if root is None:
         return ParsedDocument(None, source, text, None)
     builder = _Builder()
-    data = builder.build(root)
+    try:
+        data = builder.build(root)
+    except RecursionError:
+        message = "Exceeded maximum nesting depth"
+        return ParsedDocument(None, source, text, None, [Diagnostic(message, (), DEFAULT_RANGE, "error")], fatal=True)
     if builder.alias_slots and _expanded_size(data) > MAX_EXPANDED_NODES:
         message = f"Aliases expand the document beyond {MAX_EXPANDED_NODES} nodes; not linted"
         return ParsedDocument(None, source, text, None, [Diagnostic(message, (), DEFAULT_RANGE, "error")], fatal=True)
