@@ -19,7 +19,7 @@ from policy_platform.engines.kyverno.conditions import evaluate_conditions
 from policy_platform.engines.kyverno.context import inject, load_entries
 from policy_platform.engines.kyverno.exceptions import PolicyException, is_exception, load_exception
 from policy_platform.engines.kyverno.images import images_context
-from policy_platform.engines.kyverno.match import Request, rule_applies
+from policy_platform.engines.kyverno.match import Request
 from policy_platform.engines.kyverno.policy import Policy, Rule, is_policy, load_policy
 from policy_platform.engines.kyverno.validation import EVAL_ERRORS, Level, Result, validate_level
 from policy_platform.engines.kyverno.values import Values, add_values
@@ -94,6 +94,8 @@ class KyvernoEngine:
 
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
+        # per-engine memo of (policy, namespace) → outcome properties incl. the resolved failure action
+        self._props: dict[tuple[int, str], dict[str, str]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -131,13 +133,18 @@ class KyvernoEngine:
         namespace = str(meta.get("namespace") or "")
         ns_labels = opts.values.namespace_labels.get(namespace, {})
         base: dict[str, Any] | None = None
+        activations: dict[str, Any] = {}
+        requests: dict[str, Request] = {}
         out: list[RuleOutcome] = []
         for policy in policies:
             if policy.kind == "Policy" and namespace != policy.namespace:
                 continue
             operation = opts.values.operation_for(policy.plain_name, name)
-            req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
-            applicable = [r for r in policy.rules if (r.kinds is None or kind in r.kinds) and rule_applies(r.data, req)]
+            req = requests.get(operation)
+            if req is None:
+                req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
+                requests[operation] = req
+            applicable = [r for r in policy.rules if r.applies(kind, req)]
             if not applicable:
                 continue
             if base is None:
@@ -147,10 +154,15 @@ class KyvernoEngine:
                 ctx = add_values(ctx, {"request.operation": operation})
                 if operation == "UPDATE":
                     ctx = add_values(ctx, {"request.oldObject": resource})
-            action = actions.resolve(policy.spec, namespace, ns_labels)
-            props = {**policy.properties, "action": action}
+            props = self._props.get((id(policy), namespace))
+            if props is None:
+                action = actions.resolve(policy.spec, namespace, ns_labels)
+                props = {**policy.properties, "action": action}
+                if len(self._props) < 100_000:
+                    self._props[(id(policy), namespace)] = props
+            action = props["action"]
             for rule in applicable:
-                result = self._rule(loaded, policy, rule, ctx, resource, req)
+                result = self._rule(loaded, policy, rule, ctx, resource, req, activations)
                 if result is None:
                     continue
                 status = result.status
@@ -208,6 +220,7 @@ class KyvernoEngine:
         ctx: dict[str, Any],
         resource: dict[str, Any],
         req: Request,
+        activations: dict[str, Any],
     ) -> Result | None:
         if rule.load_error:
             return Result(Status.ERROR, rule.load_error)
@@ -244,13 +257,14 @@ class KyvernoEngine:
         if handler == "podSecurity":
             return self._pod_security(rule, validate, resource)
         if handler == "cel":
-            return self._cel(rule, resource, req)
+            return self._cel(rule, resource, req, activations)
         level = Level(
             rule_name=rule.name,
             message=validate.get("message"),
             spec=validate,
             nesting=0,
             foreach_values=rv.foreach_values if rv is not None else None,
+            plans=rule.plans,
         )
         return validate_level(level, ctx, resource, top=True)
 
@@ -271,7 +285,7 @@ class KyvernoEngine:
             return Result(Status.FAIL, res.message)
         return Result(Status.SKIP, res.message or "skipped")
 
-    def _cel(self, rule: Rule, resource: dict[str, Any], req: Request) -> Result | None:
+    def _cel(self, rule: Rule, resource: dict[str, Any], req: Request, activations: dict[str, Any]) -> Result | None:
         try:
             from policy_platform.engines.kyverno import cel as cel_mod
         except ImportError:
@@ -279,29 +293,34 @@ class KyvernoEngine:
         if rule.compiled is None:
             return Result(Status.ERROR, "cel support not available")
         compiled_validation, compiled_pre = rule.compiled
-        request = {
-            "operation": req.operation,
-            "namespace": req.namespace,
-            "name": req.name,
-            "kind": {"group": req.group, "version": req.version, "kind": req.kind},
-        }
-        if self.options.user_info is not None:
-            request["userInfo"] = dict(self.options.user_info.get("userInfo") or {})
-        ns_obj = {"metadata": {"name": req.namespace}} if req.namespace else None
-        old = resource if req.operation == "UPDATE" else None
+        activation = activations.get(req.operation)
+        if activation is None:
+            request: dict[str, Any] = {
+                "operation": req.operation,
+                "namespace": req.namespace,
+                "name": req.name,
+                "kind": {"group": req.group, "version": req.version, "kind": req.kind},
+            }
+            if self.options.user_info is not None:
+                request["userInfo"] = dict(self.options.user_info.get("userInfo") or {})
+            ns_obj = {"metadata": {"name": req.namespace}} if req.namespace else None
+            old = resource if req.operation == "UPDATE" else None
+            activation = cel_mod.ResourceActivation(
+                obj=resource, old_object=old, request=request, namespace_object=ns_obj
+            )
+            activations[req.operation] = activation
         if compiled_pre is not None:
             try:
-                ok = cel_mod.evaluate_preconditions(
-                    compiled_pre, obj=resource, old_object=old, request=request, namespace_object=ns_obj
-                )
+                ok = cel_mod.evaluate_preconditions(compiled_pre, activation=activation)
+            except cel_mod.CelEvaluationError as exc:
+                # Kyverno 1.13 applies failure policy Fail to a celPreconditions evaluation error: a fail
+                return Result(Status.FAIL, str(getattr(exc, "message", exc)))
             except Exception as exc:
                 return Result(Status.ERROR, f"failed to evaluate cel preconditions: {exc}")
             if not ok:
                 return Result(Status.SKIP, "cel preconditions not met")
         try:
-            res = cel_mod.evaluate_validation(
-                compiled_validation, obj=resource, old_object=old, request=request, namespace_object=ns_obj
-            )
+            res = cel_mod.evaluate_validation(compiled_validation, activation=activation)
         except Exception as exc:
             return Result(Status.ERROR, f"cel evaluation failed: {exc}")
         if res.status == "pass":

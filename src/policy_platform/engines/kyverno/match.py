@@ -282,6 +282,35 @@ def rule_applies(rule: Mapping[str, Any], req: Request) -> bool:
     return not (isinstance(exclude, dict) and matches(exclude, req, exclude=True))
 
 
+def kinds_only(statement: Any) -> bool:
+    """Whether a match statement is only bare ``Kind`` lists (``any`` blocks, one ``all`` block or the legacy block),
+    so that the kind index alone decides it."""
+    if not isinstance(statement, dict):
+        return False
+    if any(statement.get(k) for k in _USER_KEYS):
+        return False
+    if statement.get("any"):
+        blocks = list(statement["any"])
+    elif statement.get("all"):
+        blocks = list(statement["all"])
+        if len(blocks) != 1:
+            return False
+    else:
+        blocks = [{"resources": statement.get("resources")}]
+    for block in blocks:
+        if not isinstance(block, dict) or set(block) != {"resources"}:
+            return False
+        desc = block["resources"]
+        if not isinstance(desc, dict) or set(desc) != {"kinds"} or not isinstance(desc["kinds"], list):
+            return False
+        if not desc["kinds"]:
+            return False
+        for k in desc["kinds"]:
+            if not isinstance(k, str) or "/" in k or wildcard.has_wildcard(k):
+                return False
+    return True
+
+
 def statement_kinds(statement: Any) -> list[str] | None:
     """All kind selectors of a statement's blocks; None when some block has no kinds (so it may match any kind)."""
     if not isinstance(statement, dict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from policy_platform.engines.kyverno import scalar, wildcard
@@ -26,6 +27,7 @@ EXISTENCE = "existence"
 ADD = "add"
 
 
+@lru_cache(maxsize=8192)
 def parse_anchor(key: str) -> tuple[str | None, str]:
     """(anchor kind or None, bare key) of a pattern key."""
     if len(key) >= 3 and key.endswith(")"):
@@ -79,11 +81,84 @@ class _State:
         return any(not v for v in self.seen.values())
 
 
+Node = Any  # _MapNode | _ListNode | _ScalarNode
+
+
+class _ScalarNode:
+    __slots__ = ("check", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.check = scalar.compile_check(value)
+
+
+class _ListNode:
+    __slots__ = ("first_kind", "items", "value")
+
+    def __init__(self, value: list[Any]) -> None:
+        self.value = value
+        self.items = [compile_pattern(v) for v in value]
+        first = value[0] if value else None
+        self.first_kind = "map" if isinstance(first, dict) else "list" if isinstance(first, list) else "scalar"
+
+
+class _MapNode:
+    __slots__ = ("anchors", "expand", "plain", "state_keys", "value")
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+        anchors: list[tuple[str, str | None, str, Node]] = []
+        plain_keys: list[str] = []
+        self.state_keys: list[tuple[str, str]] = []
+        for key, item in value.items():
+            kind, bare = parse_anchor(key)
+            if kind in (CONDITION, EXISTENCE):
+                self.state_keys.append((key, bare))
+            if kind in (CONDITION, EQUALITY, NEGATION, EXISTENCE):
+                anchors.append((key, kind, bare, compile_pattern(item)))
+            else:
+                plain_keys.append(key)
+        anchors.sort(key=lambda a: a[0])
+        self.anchors = anchors
+        front: list[str] = []
+        back: list[str] = []
+        for key in sorted(plain_keys):
+            if parse_anchor(key)[0] == GLOBAL or _has_nested_anchor(value[key]):
+                front.insert(0, key)
+            else:
+                back.append(key)
+        self.plain = [(k, *parse_anchor(k), compile_pattern(value[k])) for k in front + back]
+        self.expand = _needs_expansion(value)
+
+
+def compile_pattern(pattern: Any) -> Node:
+    """A reusable plan for ``pattern`` (anchor order, nested-anchor ordering and scalar checks precomputed)."""
+    if isinstance(pattern, dict):
+        return _MapNode(pattern)
+    if isinstance(pattern, list):
+        return _ListNode(pattern)
+    return _ScalarNode(pattern)
+
+
+def _needs_expansion(pattern: dict[str, Any]) -> bool:
+    meta_key = _tag_key("metadata", pattern)
+    meta = pattern.get(meta_key) if meta_key else None
+    if not isinstance(meta, dict):
+        return False
+    for tag in ("labels", "annotations"):
+        field = _tag_key(tag, meta)
+        block = meta.get(field) if field else None
+        if isinstance(block, dict) and any(wildcard.has_wildcard(k) for k in block):
+            return True
+    return False
+
+
 def match_pattern(resource: Any, pattern: Any) -> PatternError | None:
-    """Validate ``resource`` against ``pattern``; None when it matches."""
+    """Validate ``resource`` against ``pattern`` (a raw pattern or a :func:`compile_pattern` plan); None on match."""
+    node = pattern if isinstance(pattern, _MapNode | _ListNode | _ScalarNode) else compile_pattern(pattern)
     state = _State()
     try:
-        _element(resource, pattern, "/", state)
+        _element(resource, node, "/", state)
     except _Fail as exc:
         err = exc.err
         if err.is_skip:
@@ -103,8 +178,9 @@ class _Fail(Exception):
         self.err = err
 
 
-def _element(resource: Any, pattern: Any, path: str, state: _State) -> None:
-    if isinstance(pattern, dict):
+def _element(resource: Any, node: Node, path: str, state: _State) -> None:
+    cls = type(node)
+    if cls is _MapNode:
         if not isinstance(resource, dict):
             raise _Fail(
                 path,
@@ -113,26 +189,29 @@ def _element(resource: Any, pattern: Any, path: str, state: _State) -> None:
                     f"Expected map, found {_type(resource)}"
                 ),
             )
-        state.check(pattern, resource)
-        _map(resource, pattern, path, state)
+        for key, bare in node.state_keys:
+            if not state.seen.get(key):
+                state.seen[key] = bare in resource
+        _map(resource, node, path, state)
         return
-    if isinstance(pattern, list):
+    if cls is _ListNode:
         if not isinstance(resource, list):
             raise _Fail(
                 path,
                 _Err(f"validation rule failed at path {path}, resource does not satisfy the expected overlay pattern"),
             )
-        _array(resource, pattern, path, state)
+        _array(resource, node, path, state)
         return
     if isinstance(resource, list):
         for item in resource:
-            if not scalar.validate(item, pattern):
+            if not node.check(item):
                 raise _Fail(
-                    path, _Err(f"resource value '{sprint(resource)}' does not match '{sprint(pattern)}' at path {path}")
+                    path,
+                    _Err(f"resource value '{sprint(resource)}' does not match '{sprint(node.value)}' at path {path}"),
                 )
         return
-    if not scalar.validate(resource, pattern):
-        raise _Fail(path, _Err(f"value '{sprint(resource)}' does not match '{sprint(pattern)}' at path {path}"))
+    if not node.check(resource):
+        raise _Fail(path, _Err(f"value '{sprint(resource)}' does not match '{sprint(node.value)}' at path {path}"))
 
 
 def _type(value: Any) -> str:
@@ -194,20 +273,15 @@ def _has_nested_anchor(value: Any) -> bool:
     return False
 
 
-def _map(resource: dict[str, Any], pattern: dict[str, Any], path: str, state: _State) -> None:
-    pattern = _expand_metadata(pattern, resource)
-    anchors: list[str] = []
-    plain: list[str] = []
-    for key in pattern:
-        kind = parse_anchor(key)[0]
-        if kind in (CONDITION, EQUALITY, NEGATION, EXISTENCE):
-            anchors.append(key)
-        else:
-            plain.append(key)
+def _map(resource: dict[str, Any], node: _MapNode, path: str, state: _State) -> None:
+    if node.expand:
+        expanded = _expand_metadata(node.value, resource)
+        if expanded is not node.value:
+            node = _MapNode(expanded)
     skip: _Fail | None = None
-    for key in sorted(anchors):
+    for key, kind, bare, child in node.anchors:
         try:
-            _handle(key, pattern[key], resource, path, state)
+            _handle(key, kind, bare, child, resource, path, state)
         except _Fail as exc:
             if exc.err.kind == CONDITION:
                 if skip is None:
@@ -217,26 +291,29 @@ def _map(resource: dict[str, Any], pattern: dict[str, Any], path: str, state: _S
                 raise
     if skip is not None:
         raise skip
-    front: list[str] = []
-    back: list[str] = []
-    for key in sorted(plain):
-        if parse_anchor(key)[0] == GLOBAL or _has_nested_anchor(pattern[key]):
-            front.insert(0, key)
-        else:
-            back.append(key)
-    for key in front + back:
-        _handle(key, pattern[key], resource, path, state)
+    for key, kind, bare, child in node.plain:
+        _handle(key, kind, bare, child, resource, path, state)
 
 
-def _handle(key: str, pattern: Any, resource: dict[str, Any], path: str, state: _State) -> None:
-    kind, bare = parse_anchor(key)
+def _handle(
+    key: str, kind: str | None, bare: str, child: Node, resource: dict[str, Any], path: str, state: _State
+) -> None:
+    if kind is None or kind == ADD:
+        # plain key (and +() which is literal during validation)
+        value = resource.get(key)
+        if type(child) is _ScalarNode and child.value == "*":
+            if value is None:
+                raise _Fail(path, _Err(f"{path}/{key} not found"))
+            return
+        _element(value, child, path + key + "/", state)
+        return
     if kind == NEGATION:
         if bare in resource:
             raise _Fail(path + bare + "/", _Err(f"negation anchor matched in resource: {path}{bare}", NEGATION))
         return
     if kind == EQUALITY:
         if bare in resource:
-            _element(resource[bare], pattern, path + bare + "/", state)
+            _element(resource[bare], child, path + bare + "/", state)
         return
     if kind == CONDITION:
         if bare not in resource:
@@ -245,30 +322,21 @@ def _handle(key: str, pattern: Any, resource: dict[str, Any], path: str, state: 
                 _Err("conditional anchor mismatch: conditional anchor key doesn't exist in the resource", CONDITION),
             )
         try:
-            _element(resource[bare], pattern, path + bare + "/", state)
+            _element(resource[bare], child, path + bare + "/", state)
         except _Fail as exc:
             raise _Fail(exc.path, _Err(f"conditional anchor mismatch: {exc.err}", CONDITION)) from None
         return
     if kind == GLOBAL:
         if bare in resource:
             try:
-                _element(resource[bare], pattern, path + bare + "/", state)
+                _element(resource[bare], child, path + bare + "/", state)
             except _Fail as exc:
                 raise _Fail(exc.path, _Err(f"global anchor mismatch: {exc.err}", GLOBAL)) from None
         return
-    if kind == EXISTENCE:
-        _existence(bare, pattern, resource, path + bare + "/", state)
-        return
-    # plain key (and +() which is literal during validation)
-    value = resource.get(key)
-    if pattern == "*":
-        if value is None:
-            raise _Fail(path, _Err(f"{path}/{key} not found"))
-        return
-    _element(value, pattern, path + key + "/", state)
+    _existence(bare, child, resource, path + bare + "/", state)
 
 
-def _existence(key: str, pattern: Any, resource: dict[str, Any], path: str, state: _State) -> None:
+def _existence(key: str, child: Node, resource: dict[str, Any], path: str, state: _State) -> None:
     if key not in resource:
         return
     value = resource[key]
@@ -280,10 +348,10 @@ def _existence(key: str, pattern: Any, resource: dict[str, Any], path: str, stat
                 "Existence ^ () anchor can be used only on list/array type resource"
             ),
         )
-    if not isinstance(pattern, list):
+    if type(child) is not _ListNode:
         raise _Fail(path, _Err("invalid pattern type: Pattern has to be of list to compare against resource"))
-    for item in pattern:
-        if not isinstance(item, dict):
+    for item in child.items:
+        if type(item) is not _MapNode:
             raise _Fail(path, _Err("invalid pattern type: Pattern has to be of type map to compare against items"))
         found = False
         for i, element in enumerate(value):
@@ -297,11 +365,11 @@ def _existence(key: str, pattern: Any, resource: dict[str, Any], path: str, stat
             raise _Fail(path, _Err(f"existence anchor validation failed at path {path}"))
 
 
-def _array(resource: list[Any], pattern: list[Any], path: str, state: _State) -> None:
-    if not pattern:
+def _array(resource: list[Any], node: _ListNode, path: str, state: _State) -> None:
+    if not node.items:
         raise _Fail(path, _Err("pattern Array empty"))
-    first = pattern[0]
-    if isinstance(first, dict):
+    first = node.items[0]
+    if node.first_kind == "map":
         applied = 0
         skips: list[_Fail] = []
         for i, element in enumerate(resource):
@@ -316,22 +384,22 @@ def _array(resource: list[Any], pattern: list[Any], path: str, state: _State) ->
         if applied == 0 and skips:
             raise _Fail(path, _Err("; ".join(str(s.err) for s in skips), skips[0].err.kind))
         return
-    if not isinstance(first, list):
+    if node.first_kind == "scalar":
         _element(resource, first, path, state)
         return
-    if len(resource) < len(pattern):
+    if len(resource) < len(node.items):
         raise _Fail(
             "",
             _Err(
                 f"validate Array failed, array length mismatch, resource Array len is {len(resource)} "
-                f"and pattern Array len is {len(pattern)}"
+                f"and pattern Array len is {len(node.items)}"
             ),
         )
     applied = 0
     skips = []
-    for i, element_pattern in enumerate(pattern):
+    for i, item in enumerate(node.items):
         try:
-            _element(resource[i], element_pattern, f"{path}{i}/", state)
+            _element(resource[i], item, f"{path}{i}/", state)
         except _Fail as exc:
             if exc.err.is_skip:
                 skips.append(exc)

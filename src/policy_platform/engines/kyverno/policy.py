@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from policy_platform.engines.kyverno.autogen import expand_rules
 from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, compile_expression
-from policy_platform.engines.kyverno.match import parse_kind_selector, statement_kinds
+from policy_platform.engines.kyverno.match import (
+    kinds_only,
+    matches,
+    parse_kind_selector,
+    rule_applies,
+    statement_kinds,
+)
+from policy_platform.engines.kyverno.pattern import compile_pattern
+from policy_platform.engines.kyverno.variables import has_variables
 from policy_platform.errors import PolicyLoadError
 from policy_platform.model.findings import Origin, Severity
 
@@ -56,6 +64,17 @@ class Rule:
     kinds: tuple[str, ...] | None
     load_error: str | None = None
     compiled: Any = None
+    kinds_only: bool = False
+    plans: Mapping[int, Any] = field(default_factory=dict)
+
+    def applies(self, kind: str, req: Any) -> bool:
+        """match/exclude for a resource of ``kind`` (the kind index has already filtered bare kinds)."""
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        if self.kinds_only:
+            exclude = self.data.get("exclude")
+            return not (isinstance(exclude, dict) and matches(exclude, req, exclude=True))
+        return rule_applies(self.data, req)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +168,9 @@ def _compile_rule(rule: dict[str, Any], where: str) -> tuple[str | None, Any]:
         except ImportError:
             return None, None
         try:
-            compiled_validation = cel_mod.compile_validation(validate["cel"], location=f"{where}.validate.cel")
+            compiled_validation = cel_mod.compile_validation(
+                validate["cel"], location=f"{where}.validate.cel", message=str(validate.get("message") or "")
+            )
             pre = rule.get("celPreconditions")
             compiled_pre = (
                 cel_mod.compile_preconditions(pre, location=f"{where}.celPreconditions") if pre else None
@@ -175,6 +196,20 @@ def _foreach_lists(validate: Any) -> list[str]:
                     out.append(fe["list"])
                 out.extend(_foreach_lists(fe))
     return out
+
+
+def _pattern_plans(validate: Any, out: dict[int, Any]) -> None:
+    """Compiled plans of the variable-free patterns of a validate block and its foreach entries, by object id."""
+    if not isinstance(validate, dict):
+        return
+    pattern = validate.get("pattern")
+    if pattern is not None and not has_variables(pattern):
+        out[id(pattern)] = compile_pattern(pattern)
+    any_pattern = validate.get("anyPattern")
+    if isinstance(any_pattern, list) and not has_variables(any_pattern):
+        out[id(any_pattern)] = [compile_pattern(p) for p in any_pattern]
+    for fe in validate.get("foreach") or []:
+        _pattern_plans(fe, out)
 
 
 def _kind_names(rule: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -243,6 +278,8 @@ def load_policy(data: Any, *, file: str = "", line: int | None = None, origin: O
         rwhere = f"{where}: rule {rule.get('name')}"
         error, compiled = _compile_rule(rule, rwhere)
         action = next((a for a in ACTIONS if rule.get(a)), "validate")
+        plans: dict[int, Any] = {}
+        _pattern_plans(rule.get("validate"), plans)
         rules.append(
             Rule(
                 name=str(rule.get("name")),
@@ -252,6 +289,8 @@ def load_policy(data: Any, *, file: str = "", line: int | None = None, origin: O
                 kinds=_kind_names(rule),
                 load_error=error,
                 compiled=compiled,
+                kinds_only=kinds_only(rule.get("match")),
+                plans=plans,
             )
         )
         del i

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -22,6 +23,53 @@ _NUM = r"[-+]?[0-9]+(?:\.[0-9]+)?[A-Za-z]*"
 _IN_RANGE = re.compile(rf"^({_NUM})-({_NUM})$")
 _NOT_IN_RANGE = re.compile(rf"^({_NUM})!-({_NUM})$")
 _OPERATORS = (">=", "<=", ">", "<", "!")
+
+
+def compile_check(pattern: Any) -> Callable[[Any], bool]:
+    """A predicate equivalent to ``validate(value, pattern)``, with the string pattern parsed once."""
+    if not isinstance(pattern, str):
+        return lambda value: validate(value, pattern)
+    terms = [[_parse_term(t.strip(" ")) for t in alt.strip(" ").split("&")] for alt in pattern.split("|")]
+    if len(terms) == 1 and len(terms[0]) == 1 and terms[0][0][0] == "" and not wildcard.has_wildcard(pattern):
+        literal = terms[0][0][1]
+        if parse_duration(literal) is None and parse_quantity(literal) is None:
+            return lambda value: value in (pattern, literal) or (
+                not isinstance(value, str) and value is not None and compare(value, literal, "")
+            )
+
+    def check(value: Any) -> bool:
+        if isinstance(value, str) and value == pattern:
+            return True
+        return any(all(_eval_term(value, term) for term in alt) for alt in terms)
+
+    return check
+
+
+_Term = tuple[str, str, str, str]  # (op, operand, range-low, range-high); op "in"/"notin" for ranges
+
+
+def _parse_term(term: str) -> _Term:
+    m = _IN_RANGE.match(term)
+    if m:
+        return ("in", "", m.group(1), m.group(2))
+    m = _NOT_IN_RANGE.match(term)
+    if m:
+        return ("notin", "", m.group(1), m.group(2))
+    op = ""
+    for candidate in _OPERATORS:
+        if term.startswith(candidate):
+            op = candidate
+            break
+    return (op, term[len(op) :].strip(), "", "")
+
+
+def _eval_term(value: Any, term: _Term) -> bool:
+    op, operand, low, high = term
+    if op == "in":
+        return compare(value, low, ">=") and compare(value, high, "<=")
+    if op == "notin":
+        return compare(value, low, "<") or compare(value, high, ">")
+    return compare(value, operand, op)
 
 
 def validate(value: Any, pattern: Any) -> bool:

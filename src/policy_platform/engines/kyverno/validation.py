@@ -6,6 +6,7 @@ A :class:`Level` holds one level of a rule (the rule's ``validate`` block, or on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,7 @@ class Level:
     nesting: int
     rule_values: Mapping[str, Any] | None = None
     foreach_values: Mapping[str, list[Any]] | None = None
+    plans: Mapping[int, Any] | None = None
 
 
 def validate_level(level: Level, context: dict[str, Any], resource: Any, *, top: bool) -> Result | None:
@@ -116,11 +118,14 @@ def _deny(level: Level, context: dict[str, Any]) -> Result:
 def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
     spec = level.spec
     name = level.rule_name
+    plans = level.plans or {}
     if spec.get("pattern") is not None:
-        try:
-            pattern = substitute_all(spec["pattern"], context)
-        except EVAL_ERRORS as exc:
-            return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
+        pattern = plans.get(id(spec["pattern"]))
+        if pattern is None:
+            try:
+                pattern = substitute_all(spec["pattern"], context)
+            except EVAL_ERRORS as exc:
+                return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
         err = match_pattern(resource, pattern)
         if err is None:
             return Result(Status.PASS, f"validation rule '{name}' passed.")
@@ -134,10 +139,12 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
     any_pattern = spec.get("anyPattern")
     if not isinstance(any_pattern, list) or not any_pattern:
         return Result(Status.ERROR, f"rule {name}: anyPattern must be a non-empty list")
-    try:
-        patterns = substitute_all(any_pattern, context)
-    except EVAL_ERRORS as exc:
-        return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
+    patterns = plans.get(id(any_pattern))
+    if patterns is None:
+        try:
+            patterns = substitute_all(any_pattern, context)
+        except EVAL_ERRORS as exc:
+            return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
     failed: list[str] = []
     skipped: list[str] = []
     first_path: tuple[str | int, ...] = ()
@@ -178,7 +185,7 @@ def _foreach(level: Level, context: dict[str, Any], resource: Any) -> Result | N
             continue
         if not isinstance(elements, list):
             elements = [elements]
-        result, count = _elements(level, entry, elements, context, resource)
+        result, count = _elements(level, entry, elements, context, resource, _list_path(entry.get("list")))
         if result.status is not Status.PASS:
             return result
         applied += count
@@ -187,8 +194,24 @@ def _foreach(level: Level, context: dict[str, Any], resource: Any) -> Result | N
     return Result(Status.PASS, "rule passed")
 
 
+_SIMPLE_LIST = re.compile(r"request\.object((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+
+
+def _list_path(expression: Any) -> tuple[str, ...] | None:
+    """The resource path of a foreach ``list`` like ``request.object.spec.containers`` (None when not that simple)."""
+    if not isinstance(expression, str):
+        return None
+    m = _SIMPLE_LIST.fullmatch(expression.strip())
+    return tuple(m.group(1).strip(".").split(".")) if m else None
+
+
 def _elements(
-    level: Level, entry: Mapping[str, Any], elements: list[Any], context: dict[str, Any], resource: Any
+    level: Level,
+    entry: Mapping[str, Any],
+    elements: list[Any],
+    context: dict[str, Any],
+    resource: Any,
+    base: tuple[str, ...] | None = None,
 ) -> tuple[Result, int]:
     applied = 0
     nesting = level.nesting
@@ -199,6 +222,7 @@ def _elements(
         spec=entry,
         nesting=nesting + 1,
         foreach_values=level.foreach_values,
+        plans=level.plans,
     )
     last = len(elements) - 1
     for index, element in enumerate(elements):
@@ -233,6 +257,9 @@ def _elements(
                 if index < last:
                     continue
                 return Result(Status.ERROR, f"validation failure: {r.message}"), applied
-            return Result(r.status, f"validation failure: {r.message}", r.path), applied
+            path = r.path
+            if path and scoped and base is not None and entry.get("foreach") is None:
+                path = (*base, index, *path)  # element-relative → resource path, for locating the line
+            return Result(r.status, f"validation failure: {r.message}", path), applied
         applied += 1
     return Result(Status.PASS, ""), applied

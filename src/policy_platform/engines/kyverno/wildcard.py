@@ -32,12 +32,37 @@ def _compile(pattern: str) -> Any:
     return re2.compile("(?s)" + "".join(parts))
 
 
+@lru_cache(maxsize=8192)
+def _shape(pattern: str) -> tuple[str, str]:
+    """A fast form for common patterns: ('nonempty'|'prefix'|'suffix'|'contains'|'regex', literal)."""
+    if pattern in ("?*", "*?"):
+        return "nonempty", ""
+    if "?" not in pattern:
+        stars = pattern.count("*")
+        inner = pattern.strip("*")
+        if "*" not in inner:
+            if stars == 1 and pattern.endswith("*"):
+                return "prefix", inner
+            if stars == 1 and pattern.startswith("*"):
+                return "suffix", inner
+            if stars == 2 and pattern.startswith("*") and pattern.endswith("*") and len(pattern) > 1:
+                return "contains", inner
+    return "regex", ""
+
+
 def match(pattern: str, text: str) -> bool:
     """Whether ``text`` matches the wildcard ``pattern`` in full."""
-    if pattern == text:
-        return True
-    if pattern == "*":
+    if pattern in (text, "*"):
         return True
     if "*" not in pattern and "?" not in pattern:
         return False
+    shape, literal = _shape(pattern)
+    if shape == "nonempty":
+        return text != ""
+    if shape == "prefix":
+        return text.startswith(literal)
+    if shape == "suffix":
+        return text.endswith(literal)
+    if shape == "contains":
+        return literal in text
     return _compile(pattern).fullmatch(text) is not None
