@@ -328,3 +328,93 @@ spec:
     out = _run(POLICY + "---\n" + exc, pod(name="web"))
     assert out[0] == ("check-team", "skip", "rule skipped due to policy exception ops/allow-web")
     assert _run(POLICY + "---\n" + exc, pod(name="api"))[0][:2] == ("check-team", "fail")
+
+
+OPERATIONS = """
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: ops}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: deny-delete
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: "{{ request.object.metadata.name }} cannot be deleted"
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.operation }}"
+            operator: Equals
+            value: DELETE
+  - name: team-label
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern:
+        metadata:
+          labels:
+            team: "?*"
+"""
+
+
+@pytest.mark.parametrize(
+    ("operation", "expected"),
+    [
+        ("CREATE", [("deny-delete", "pass"), ("team-label", "fail")]),
+        # Enforce + UPDATE + allowExistingViolations: the old object (a copy offline) fails too, so skip
+        ("UPDATE", [("deny-delete", "pass"), ("team-label", "skip")]),
+        # DELETE: request.object reads oldObject; pattern rules give no response
+        ("DELETE", [("deny-delete", "fail")]),
+    ],
+)
+def test_operations_from_values(operation: str, expected: list[tuple[str, str]]) -> None:
+    values = Values.parse({"globalValues": {"request.operation": operation}})
+    out = _run(OPERATIONS, pod(), Options(values=values))
+    assert [(r, s) for r, s, _ in out] == expected
+    if operation == "DELETE":
+        assert out[0][2] == "web cannot be deleted"
+
+
+SELECTORS = """
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: sel}
+spec:
+  rules:
+  - name: prod-only
+    match:
+      any:
+      - resources:
+          kinds: [Pod]
+          namespaceSelector:
+            matchLabels: {env: prod}
+    validate:
+      deny: {}
+  - name: admins-excluded
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    exclude:
+      any:
+      - clusterRoles: [cluster-admin]
+    validate:
+      deny:
+        conditions:
+          any:
+          - key: "{{ request.userInfo.username }}"
+            operator: Equals
+            value: "dev-*"
+"""
+
+
+def test_namespace_selector_and_user_info() -> None:
+    values = Values.parse({"namespaceSelector": [{"name": "shop", "labels": {"env": "prod"}}]})
+    assert [(r, s) for r, s, _ in _run(SELECTORS, pod(ns="shop"), Options(values=values))] == [
+        ("prod-only", "fail"),
+        ("admins-excluded", "error"),  # no user info offline: request.userInfo is an unknown key
+    ]
+    assert [r for r, _, _ in _run(SELECTORS, pod(ns="other"), Options(values=values))] == ["admins-excluded"]
+    dev = {"userInfo": {"username": "dev-anna", "groups": []}, "clusterRoles": []}
+    admin = {"userInfo": {"username": "root"}, "clusterRoles": ["cluster-admin"]}
+    assert _run(SELECTORS, pod(ns="other"), Options(user_info=dev)) == [
+        ("admins-excluded", "fail", "validation error: rule admins-excluded failed")
+    ]
+    assert _run(SELECTORS, pod(ns="other"), Options(user_info=admin)) == []

@@ -154,6 +154,10 @@ class KyvernoEngine:
                 ctx = add_values(ctx, {"request.operation": operation})
                 if operation == "UPDATE":
                     ctx = add_values(ctx, {"request.oldObject": resource})
+                elif operation == "DELETE":
+                    request = dict(ctx["request"])
+                    request["oldObject"] = request.pop("object", resource)
+                    ctx = {**ctx, "request": request}
             props = self._props.get((id(policy), namespace))
             if props is None:
                 action = actions.resolve(policy.spec, namespace, ns_labels)
@@ -254,6 +258,8 @@ class KyvernoEngine:
             return Result(Status.ERROR, "validate.assert is not supported by policy-platform")
         if handler == "manifests":
             return Result(Status.SKIP, "skip: validate.manifests (signature verification) is not supported offline")
+        if req.operation == "DELETE" and handler in ("podSecurity", "pattern", "anyPattern"):
+            return None  # Kyverno skips pattern and podSecurity validation of a deleted resource: no rule response
         if handler == "podSecurity":
             return self._pod_security(rule, validate, resource)
         if handler == "cel":

@@ -40,11 +40,18 @@ def has_variables(value: Any) -> bool:
 
 
 def evaluate(expression: str, context: Any) -> Any:
-    """Evaluate one variable body against the context."""
+    """Evaluate one variable body against the context (on DELETE, ``request.object`` reads ``request.oldObject``)."""
+    if "request.object" in expression and _is_delete(context):
+        expression = expression.replace("request.object", "request.oldObject")
     try:
         return search(expression, context)
     except JMESPathError as exc:
         raise SubstitutionError(expression, str(exc)) from None
+
+
+def _is_delete(context: Any) -> bool:
+    request = context.get("request") if isinstance(context, dict) else None
+    return isinstance(request, dict) and request.get("operation") == "DELETE"
 
 
 def substitute_string(text: str, context: Any) -> Any:
