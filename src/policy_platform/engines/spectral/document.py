@@ -10,7 +10,7 @@ nodes only for the paths a result needs:
   documents in one stream give ``Expected a single document in the stream, but found more``, and a syntax error gives
   a ``parser`` diagnostic at the problem mark;
 * :meth:`ParsedDocument.range_for` returns Spectral's range for a path: a scalar's own span, a collection under a key
-  from just after the ``:`` to the end of its last entry, a flow collection up to its closing bracket, the whole
+  from just after the ``:`` to the end of its last member (flow collections too), the whole
   document for ``[]``, the anchor's range for an alias, and ``(0,0)-(0,0)`` for a path that goes *through* an alias
   (as Spectral reports). Characters are UTF-16 code units, as in JavaScript.
 """
@@ -216,8 +216,9 @@ class ParsedDocument:
         return entries
 
     def _end(self, node: Any) -> Pos:
-        """Where a node's range ends: a block collection ends where its last member ends (followed iteratively, so
-        deep documents cannot exhaust the stack)."""
+        """Where a node's range ends, as Spectral's YAML parser reports it: a collection (block or flow, also in JSON
+        documents) ends where its last member ends, not at its closing bracket; an empty ``[]``/``{}`` just after the
+        bracket. Followed iteratively, so deep documents cannot exhaust the stack."""
         chain: list[Any] = []
         current = node
         while True:
@@ -226,7 +227,7 @@ class ParsedDocument:
                 end = cached
                 break
             kind = type(current)
-            if kind is yaml.ScalarNode or current.flow_style or not current.value:
+            if kind is yaml.ScalarNode or not current.value:
                 end = self._leaf_end(current)
                 break
             chain.append(current)
@@ -250,13 +251,7 @@ class ParsedDocument:
                 return self._trim_end(node.end_mark.index)
             return (node.end_mark.line, node.end_mark.column)
         if node.flow_style:
-            # Spectral 6.16.3 (observed): YAML flow collections end at their closing bracket, or just after it when
-            # empty; JSON ones one past the bracket minus one column per member.
-            line, col = node.end_mark.line, node.end_mark.column - 1
-            members = len(node.value)
-            if self.source.endswith(".json"):
-                return (line, max(0, col + 1 - members))
-            return (line, col if members else col + 1)
+            return (node.end_mark.line, node.end_mark.column)  # an empty [] or {}: just after the bracket
         return (node.start_mark.line, node.start_mark.column)
 
     def _alias_end(self, owner: Any, before: Any) -> Pos:
