@@ -278,3 +278,28 @@ def test_unreferenced_reusable_object() -> None:
     results = lint_data(ruleset, document, source="doc.yaml")
     assert [(r.path, r.message) for r in results] == [
         (("defs", "orphan"), "Potential orphaned reusable object has been detected")]
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "expected"),
+    [
+        # better-ajv-errors pruning with allErrors: the last `required` error of an object wins over everything below
+        ({"type": "object", "required": ["a", "b"], "properties": {"c": {"type": "string"}}}, {"c": 1},
+         [((), 'Object must have required property "b"')]),
+        # an enum error is dropped when a sibling has errors
+        ({"properties": {"x": {"enum": ["a", "b"]}, "y": {"type": "string"}}}, {"x": "c", "y": 1},
+         [(("y",), '"y" property type must be string')]),
+        # one result per unexpected property
+        ({"additionalProperties": False}, {"a": 1, "b": 2},
+         [((), 'Property "a" is not expected to be here'), ((), 'Property "b" is not expected to be here')]),
+        # anyOf: the branch failures are reported, the anyOf error itself is dropped when they are deeper
+        ({"anyOf": [{"properties": {"a": {"type": "string"}}}, {"properties": {"a": {"type": "number"}}}]},
+         {"a": True},
+         [(("a",), '"a" property type must be string'), (("a",), '"a" property type must be number')]),
+    ],
+)
+def test_schema_all_errors_pruning(schema: dict[str, Any], value: Any,
+                                   expected: list[tuple[tuple[str, ...], str]]) -> None:
+    ruleset = load_ruleset_data({"rules": {"r": {"given": "$", "then": {
+        "function": "schema", "functionOptions": {"schema": schema, "allErrors": True}}}}})
+    assert [(r.path, r.message) for r in lint_data(ruleset, value, source="doc.yaml")] == expected

@@ -18,9 +18,11 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import ipaddress
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -386,6 +388,102 @@ def _clean(message: str) -> str:
     return message.replace("'", '"').replace("NOT", "not")
 
 
+@dataclass(slots=True)
+class _AjvError:
+    """One error as ajv would report it: keyword, instance path (from the validated value), message and details."""
+
+    keyword: str
+    path: tuple[str, ...]
+    message: str
+    instance: Any
+    allowed: list[Any]
+    extra_property: str | None = None
+
+
+def _flatten(error: ValidationError, all_errors: bool) -> list[ValidationError]:
+    """ajv reports the failures inside ``anyOf``/``oneOf`` branches next to the composite error (each branch stops at
+    its first error unless ``allErrors``); jsonschema nests them in ``context``."""
+    out: list[ValidationError] = []
+    if str(error.validator) in ("anyOf", "oneOf") and error.context:
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            key = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+            branches.setdefault(key, []).append(sub)
+        for branch in branches.values():
+            branch.sort(key=_sort_key)
+            for sub in branch if all_errors else branch[:1]:
+                out.extend(_flatten(sub, all_errors))
+    out.append(error)
+    return out
+
+
+def _missing_property(error: ValidationError) -> str:
+    """The property a jsonschema ``required`` error is about (one error per missing property)."""
+    message = error.message
+    suffix = " is a required property"
+    if message.endswith(suffix):
+        quoted = message[: -len(suffix)]
+        try:
+            value = ast.literal_eval(quoted)
+        except (ValueError, SyntaxError):
+            return quoted
+        return str(value)
+    return ""
+
+
+def _ajv_errors(errors: list[ValidationError]) -> list[_AjvError]:
+    out: list[_AjvError] = []
+    for error in errors:
+        raw, _ = ajv_message(error)
+        path = tuple(str(p) for p in error.absolute_path)
+        keyword = str(error.validator)
+        if keyword == "additionalProperties":
+            extras: list[str | None] = list(_extras(error.instance, error.schema)) or [None]
+            for extra in extras:
+                out.append(_AjvError(keyword, path, raw, error.instance, [], extra))
+            continue
+        if keyword == "required":
+            missing = _missing_property(error)
+            if missing:
+                raw = f"must have required property '{missing}'"
+        allowed = list(error.validator_value) if keyword == "enum" and isinstance(error.validator_value, list) else []
+        out.append(_AjvError(keyword, path, raw, error.instance, allowed))
+    return out
+
+
+def _filter_redundant(errors: list[_AjvError]) -> list[_AjvError]:
+    """better-ajv-errors' pruning: at an instance path with a ``required`` error only the last such error stays and
+    everything below goes; an ``anyOf`` error goes when there are errors below it; enum-only errors go when a sibling
+    has errors; several enum errors at one path merge their allowed values."""
+    by_path: dict[tuple[str, ...], list[_AjvError]] = {}
+    for error in errors:
+        by_path.setdefault(error.path, []).append(error)
+    dropped: set[tuple[str, ...]] = set()
+    for path in sorted(by_path, key=len):
+        if any(path[: len(d)] == d and path != d for d in dropped):
+            continue
+        group = by_path[path]
+        required = [e for e in group if e.keyword == "required"]
+        if required:
+            by_path[path] = [required[-1]]
+            dropped.add(path)
+    kept: dict[tuple[str, ...], list[_AjvError]] = {
+        p: g for p, g in by_path.items() if not any(p[: len(d)] == d and p != d for d in dropped)
+    }
+    for path, group in list(kept.items()):
+        has_children = any(len(p) > len(path) and p[: len(path)] == path for p in kept)
+        if has_children and any(e.keyword == "anyOf" for e in group):
+            kept[path] = []
+        elif group and all(e.keyword == "enum" for e in group):
+            siblings = [p for p in kept if len(p) == len(path) and p[:-1] == path[:-1] and p != path and kept[p]]
+            if path and siblings:
+                kept[path] = []
+            elif len(group) > 1:
+                merged = list(dict.fromkeys(v for e in group for v in e.allowed))
+                kept[path] = [_AjvError("enum", path, group[0].message, group[0].instance, merged)]
+    return [e for group in kept.values() for e in group]
+
+
 def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResult]:
     path = context.path
     if value is UNDEFINED:
@@ -394,47 +492,44 @@ def run(value: Any, options: Any, context: FunctionContext) -> list[FunctionResu
 
     validator = options["validator"]
     try:
-        errors = list(validator.iter_errors(value))
+        raw_errors = list(validator.iter_errors(value))
     except Unresolvable:
         # Spectral ignores $ref errors for rules on the resolved document (the default, ``resolved: true``).
         return []
-    if not errors:
+    if not raw_errors:
         return []
-    errors.sort(key=_sort_key)
-    if not options["allErrors"]:
-        errors = errors[:1]
+    raw_errors.sort(key=_sort_key)
+    all_errors = options["allErrors"]
+    flat = [e for top in (raw_errors if all_errors else raw_errors[:1]) for e in _flatten(top, all_errors)]
+    errors = _filter_redundant(_ajv_errors(flat))
     results: list[FunctionResult] = []
     for error in errors:
-        raw, _extra = ajv_message(error)
-        instance_path = [str(p) for p in error.absolute_path]
         segment: str | int | None
-        if instance_path:
-            segment = instance_path[-1]
+        if error.path:
+            segment = error.path[-1]
         elif path:
             segment = path[-1]
         else:
             segment = None
         name = _pretty_name(segment, error.instance)
-        kw = str(error.validator)
-        if kw == "type":
+        if error.keyword == "type":
             if segment is None:
-                text = f"Value type {raw}"
+                text = f"Value type {error.message}"
             elif name.startswith("Item at index"):
-                text = f"{name} {raw}"
+                text = f"{name} {error.message}"
             else:
-                text = f"{name} type {raw}"
-        elif kw == "additionalProperties":
-            extras = _extras(error.instance, error.schema)
-            text = f'Property "{extras[0]}" is not expected to be here' if extras else f"{name} {_clean(raw)}"
-        elif kw == "enum":
-            allowed = ", ".join(print_value(v) for v in error.validator_value)
-            text = f"{name} {raw}: {allowed}"
-            best = _best_match(error.instance, error.validator_value)
+                text = f"{name} type {error.message}"
+        elif error.keyword == "additionalProperties" and error.extra_property is not None:
+            text = f'Property "{error.extra_property}" is not expected to be here'
+        elif error.keyword == "enum":
+            allowed = ", ".join(print_value(v) for v in error.allowed)
+            text = f"{name} {error.message}: {allowed}"
+            best = _best_match(error.instance, error.allowed)
             if best is not None:
                 text += f". Did you mean {print_value(best)}?"
         else:
-            text = f"{name} {_clean(raw)}"
-        results.append(FunctionResult(text, (*path, *instance_path)))
+            text = f"{name} {_clean(error.message)}"
+        results.append(FunctionResult(text, (*path, *error.path)))
     return results
 
 
