@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from policy_platform.engines.spectral.ruleset import Rule, Ruleset, Then, glob_m
 from policy_platform.errors import PolicyLoadError
 
 Path = tuple[str | int, ...]
+_DIGIT_RUNS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +196,8 @@ def _compare_code(a: str, b: str) -> int:
 
 
 def _natural(text: str) -> tuple[tuple[int, Any], ...]:
-    import re
-
-    parts = re.split(r"(\d+)", text.casefold())
+    """``localeCompare`` with ``numeric: true``, approximately: digit runs compare as numbers, the rest folded."""
+    parts = _DIGIT_RUNS.split(text.casefold())
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
 
 
@@ -287,7 +288,7 @@ def lint_parsed(ruleset: Ruleset, document: ParsedDocument, *, abs_path: str | N
         if severity >= 0:
             results.append(SpectralResult("parser", diag.message, diag.path, severity, diag.range, document.source))
     if not document.fatal:
-        results.extend(_run_all(ruleset, effective, document.data, document, document.source, ignore_unknown_format))
+        results.extend(_run_all(effective, document.data, document, document.source, ignore_unknown_format))
     adjusted: list[SpectralResult] = []
     for r in results:
         severity = _pointer_severity(ruleset, relative, r) if r.code != "parser" else r.severity
@@ -297,9 +298,8 @@ def lint_parsed(ruleset: Ruleset, document: ParsedDocument, *, abs_path: str | N
     return sort_results(adjusted)
 
 
-def _run_all(ruleset: Ruleset, effective: _Effective, data: Any, ranger: ParsedDocument | None, source: str | None,
+def _run_all(effective: _Effective, data: Any, ranger: ParsedDocument | None, source: str | None,
              ignore_unknown_format: bool) -> list[SpectralResult]:
-    del ruleset
     formats = detect_formats(data)
     results: list[SpectralResult] = []
     if effective.formats and not (formats & frozenset(effective.formats)) and not ignore_unknown_format:
@@ -325,7 +325,7 @@ def lint_data(ruleset: Ruleset, data: Any, source: str = "<values>", *,
     abs_path = os.path.abspath(source) if not source.startswith("<") else None
     relative = _relative(ruleset, abs_path)
     effective = _effective(ruleset, relative)
-    results = _run_all(ruleset, effective, data, None, source, ignore_unknown_format)
+    results = _run_all(effective, data, None, source, ignore_unknown_format)
     adjusted: list[SpectralResult] = []
     for r in results:
         severity = _pointer_severity(ruleset, relative, r)
