@@ -121,6 +121,9 @@ def test_globs_are_expanded_by_the_program_in_locale_order(cli: Cli, workdir: Pa
     code, out, _ = cli("lint", "-q", "-f", "json", "--relative-paths", "apps/**/*.yaml")
     assert code == 1
     assert [r["source"] for r in json.loads(out)] == ["apps/a/values.yaml", "apps/B/values.yaml"]
+    (workdir / "apps" / "a" / "extra.yml").write_text("replicas: 1\n", encoding="utf-8")
+    code, out, _ = cli("lint", "-q", "-f", "json", "--relative-paths", "apps/a/*.{yaml,yml}")
+    assert [r["source"] for r in json.loads(out)] == ["apps/a/extra.yml", "apps/a/values.yaml"]
 
 
 def test_broken_document_is_a_parser_result_and_everything_parsed_is_linted(cli: Cli, workdir: Path) -> None:

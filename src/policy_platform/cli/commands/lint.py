@@ -86,6 +86,32 @@ def _locale_key(text: str) -> tuple[str, str]:
     return (folded, text.swapcase())
 
 
+def _braces(pattern: str) -> list[str]:
+    """Brace expansion as fast-glob does it: ``values/*.{yaml,yml}`` → ``values/*.yaml``, ``values/*.yml``."""
+    start = pattern.find("{")
+    if start < 0:
+        return [pattern]
+    depth = 0
+    parts: list[str] = []
+    last = start + 1
+    for index in range(start, len(pattern)):
+        ch = pattern[index]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                parts.append(pattern[last:index])
+                head, tail = pattern[:start], pattern[index + 1 :]
+                if len(parts) == 1:
+                    return [head + "{" + parts[0] + "}" + t for t in _braces(tail)]
+                return [e for part in parts for e in _braces(head + part + tail)]
+        elif ch == "," and depth == 1:
+            parts.append(pattern[last:index])
+            last = index + 1
+    return [pattern]
+
+
 def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:
     if not patterns:
         raise UsageError("No documents provided.")
@@ -93,7 +119,7 @@ def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:
     unmatched: list[str] = []
     for pattern in patterns:
         if any(c in pattern for c in "*?[{"):
-            matches = [m for m in glob.glob(pattern, recursive=True) if os.path.isfile(m)]
+            matches = [m for p in _braces(pattern) for m in glob.glob(p, recursive=True) if os.path.isfile(m)]
         else:
             matches = [pattern] if os.path.isfile(pattern) else []
         if not matches:
