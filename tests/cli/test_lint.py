@@ -157,7 +157,8 @@ def test_duplicate_keys_follow_parser_options(cli: Cli, workdir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("lint", "missing.yaml"), "No files found to lint: missing.yaml"),
+        (("lint", "missing.yaml"),
+         "No files found to lint. Please check your file path and extension and try again (missing.yaml)"),
         (("lint", "-r", "nope.yaml", "values.yaml"), "nope.yaml: ruleset file not found"),
     ],
 )
@@ -167,6 +168,15 @@ def test_fatal_usage_errors_exit_2(cli: Cli, workdir: Path, args: tuple[str, ...
     assert out == ""
     assert message in err
     assert "Traceback" not in err
+
+
+def test_unmatched_globs(cli: Cli, workdir: Path) -> None:
+    code, _, err = cli("lint", "-f", "json", "good.yaml", "nothing/*.yaml")
+    assert code == 0
+    assert "Glob pattern `nothing/*.yaml` did not match any files" in err
+    code, out, err = cli("lint", "--fail-on-unmatched-globs", "good.yaml", "nothing/*.yaml")
+    assert (code, out) == (2, "")
+    assert "Unmatched glob patterns: `nothing/*.yaml`" in err
 
 
 def test_no_ruleset_found(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -112,7 +112,7 @@ def _braces(pattern: str) -> list[str]:
     return [pattern]
 
 
-def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:
+def _expand(patterns: list[str], fail_unmatched: bool, quiet: bool = True) -> list[str]:
     if not patterns:
         raise UsageError("No documents provided.")
     found: dict[str, str] = {}
@@ -127,9 +127,13 @@ def _expand(patterns: list[str], fail_unmatched: bool) -> list[str]:
         for m in matches:
             found.setdefault(os.path.abspath(m), os.path.normpath(m))
     if unmatched and fail_unmatched:
-        raise UsageError(f"Unmatched glob patterns: {', '.join(unmatched)}")
+        raise UsageError(f"Unmatched glob patterns: `{','.join(unmatched)}`")
+    if found and not quiet:
+        for pattern in unmatched:  # Spectral logs these on stdout; stderr keeps machine-readable output clean
+            print(f"Glob pattern `{pattern}` did not match any files", file=sys.stderr)
     if not found:
-        raise UsageError(f"No files found to lint: {', '.join(patterns) or '(no arguments)'}")
+        raise UsageError("No files found to lint. Please check your file path and extension and try again "
+                         f"({', '.join(patterns)})")
     ordered = sorted(found, key=_locale_key)
     return [found[a] for a in ordered]
 
@@ -196,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"notice: {notice}", file=sys.stderr)
     from_stdin = "-" in args.documents
     patterns = [d for d in args.documents if d != "-"]
-    documents = _expand(patterns, args.fail_on_unmatched_globs) if patterns or not from_stdin else []
+    documents = _expand(patterns, args.fail_on_unmatched_globs, args.quiet) if patterns or not from_stdin else []
     outputs = _outputs(args)
     fail = SEVERITIES[args.fail_severity]
     results: list[SpectralResult] = []
