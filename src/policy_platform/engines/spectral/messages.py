@@ -1,7 +1,8 @@
 """Result message templating, as Spectral's ``message`` does it.
 
-* ``{{name}}`` is replaced by ``String(vars[name])`` for ``error``, ``property``, ``path``, ``value``, ``description``;
-  any other name (including `` error `` with spaces) becomes ``""``; ``{{{value}}}`` reads the name ``{value``.
+* ``{{name}}`` (no ``}`` or newline inside) is replaced by ``String(vars[name])`` for ``error``, ``property``,
+  ``path``, ``value``, ``description``; any other name (including `` error `` with spaces) becomes ``""``;
+  ``{{{value}}}`` reads the name ``{value``.
 * ``#{{expr}}`` evaluates a tiny expression: ``print('property')`` (``"name" property `` or ``The document ``),
   ``print('value')`` (``"text"``, ``Object{}``, ``Array[]``), variable names, quoted strings, ``+`` and
   ``.toUpperCase()``/``.toLowerCase()``.
@@ -17,7 +18,7 @@ from typing import Any
 
 from policy_platform.engines.spectral.jsvalue import print_value, to_string
 
-_PLACEHOLDER = re.compile(r"(#?)\{\{(.+?)\}\}", re.S)
+_PLACEHOLDER = re.compile(r"(#?)\{\{([^}\n]+)\}\}")
 _NUMERIC = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 
 
