@@ -80,7 +80,12 @@ _STRING = re.compile(r"""^(['"])(.*?)\1""")
 _NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*")
 
 
+_DISALLOWED = re.compile(r"constructor|process|require|global|mainModule|fs|child_process")
+
+
 def _evaluate(expr: str, variables: MessageVars) -> str:
+    if _DISALLOWED.search(expr):
+        return ""
     out: list[str] = []
     for raw in _split_plus(expr):
         term = raw.strip()
@@ -94,7 +99,9 @@ def _evaluate(expr: str, variables: MessageVars) -> str:
             rest = term[found.end():]
         elif found := _NAME.match(term):
             known, value = variables.get(found.group(0))
-            text = to_string(value) if known else ""
+            if not known:
+                return ""  # an evaluation error: the whole placeholder becomes empty
+            text = to_string(value)
             rest = term[found.end():]
         else:
             return ""
