@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import glob
 import json
 import os
@@ -34,6 +36,9 @@ examples:
 """
 
 _FAIL_LEVELS = ("error", "warn", "info", "hint")
+# Spectral's --encoding choices (Node names) → Python codecs.
+_ENCODINGS = {"utf8": "utf-8", "utf-8": "utf-8", "ascii": "ascii", "utf16le": "utf-16-le", "ucs2": "utf-16-le",
+              "ucs-2": "utf-16-le", "latin1": "latin-1", "base64": "base64"}
 _PUNCT_ORDER = "_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 
 
@@ -57,7 +62,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="do not warn about documents that match none of the ruleset's formats")
     parser.add_argument("--fail-on-unmatched-globs", action="store_true",
                         help="exit 2 when a glob matches no file")
-    parser.add_argument("-e", "--encoding", default="utf8", help="text encoding of the documents (default utf8)")
+    parser.add_argument("-e", "--encoding", default="utf8", choices=sorted(_ENCODINGS),
+                        help="text encoding of the documents (default utf8)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print more details")
     parser.add_argument("--stdin-filepath", metavar="PATH",
                         help="name to report for the document read from stdin ('-' as a document)")
@@ -140,8 +146,13 @@ def _expand(patterns: list[str], fail_unmatched: bool, quiet: bool = True) -> li
 
 def _read(path: str, encoding: str, source: str) -> ParsedDocument:
     try:
-        text = Path(path).read_text(encoding="utf-8" if encoding in ("utf8", "utf-8") else encoding)
-    except (OSError, UnicodeDecodeError, LookupError) as exc:
+        raw = Path(path).read_bytes()
+        # Like Node, undecodable bytes become U+FFFD instead of failing the run.
+        if encoding == "base64":
+            text = base64.b64decode(raw).decode("utf-8", errors="replace")
+        else:
+            text = raw.decode(_ENCODINGS[encoding], errors="replace")
+    except (OSError, binascii.Error) as exc:
         raise InputFileError(f"cannot read: {exc}", file=path) from None
     doc = parse_document(text, source)
     if doc.fatal and path.endswith(".json"):
