@@ -240,3 +240,19 @@ def test_stdin_document(cli: Cli, workdir: Path, monkeypatch: pytest.MonkeyPatch
     assert code == 1
     assert [(r["code"], r["source"]) for r in json.loads(out)] == [
         ("required-fields", "cd/values.prd.yaml"), ("replica-count", "cd/values.prd.yaml")]
+
+
+def test_code_climate_and_teamcity(cli: Cli, workdir: Path) -> None:
+    _, out, _ = cli("lint", "-q", "-f", "gitlab", "values.yaml")
+    issues = json.loads(out)
+    assert issues[1] == {
+        "type": "issue", "check_name": "replica-count", "description": '"replicas" property must be <= 10',
+        "categories": ["Style"], "severity": "major", "fingerprint": "values.yaml:replicas:replica-count",
+        "location": {"path": "values.yaml", "positions": {"begin": {"line": 1, "column": 10},
+                                                           "end": {"line": 1, "column": 12}}},
+    }
+    _, out, _ = cli("lint", "-q", "-f", "teamcity", "--relative-paths", "values.yaml")
+    assert out.splitlines()[3] == (
+        "##teamcity[inspection typeId='replica-count' file='values.yaml' line='2' "
+        "message='warning -- \"replicas\" property must be <= 10' SEVERITY='WARNING']"
+    )

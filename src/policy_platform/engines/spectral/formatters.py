@@ -1,7 +1,8 @@
 """Output formats of ``policy-platform lint``, shaped like Spectral's formatters.
 
 ``json`` (0-based ranges, tab-indented), ``stylish`` (per-file table and a ``✖ N problems`` summary), ``text``
-(``file:line:col severity code "message"``), ``github-actions`` (workflow commands), ``junit`` and ``sarif`` (2.1.0).
+(``file:line:col severity code "message"``), ``github-actions`` (workflow commands), ``junit``, ``sarif`` (2.1.0),
+``code-climate``/``gitlab`` (0-based positions) and ``teamcity`` (service messages).
 Human formats print 1-based ``line:col``. Every formatter takes the sorted results and the fail severity; ``sarif``
 also takes the ruleset's rules (its ``tool.driver.rules``), like Spectral's (driver ``spectral`` 6.16.2, as printed by
 Spectral 6.16.3).
@@ -203,6 +204,54 @@ def format_sarif(results: list[SpectralResult], fail: int, rules: Sequence[Rule]
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+def format_code_climate(results: list[SpectralResult], fail: int) -> str:
+    """Code Climate issues (also ``gitlab``): 0-based positions, cwd-relative paths, ``file:path:code`` fingerprints."""
+    del fail
+    severities = {0: "critical", 1: "major", 2: "minor", 3: "info"}
+    issues = []
+    for r in results:
+        rel = os.path.relpath(r.source).replace(os.sep, "/") if r.source and not r.source.startswith("<") else (
+            r.source or "")
+        (sl, sc), (el, ec) = r.range or DEFAULT_RANGE
+        issues.append({
+            "type": "issue",
+            "check_name": r.code,
+            "description": r.message,
+            "categories": ["Style"],
+            "location": {"path": rel, "positions": {"begin": {"line": sl, "column": sc},
+                                                    "end": {"line": el, "column": ec}}},
+            "severity": severities[r.severity],
+            "fingerprint": f"{rel}:{'.'.join(str(p) for p in r.path)}:{r.code}",
+        })
+    return json.dumps(issues, indent="\t", ensure_ascii=False)
+
+
+def _teamcity_escape(text: str) -> str:
+    out = text.replace("|", "||").replace("'", "|'").replace("\n", "|n").replace("\r", "|r")
+    out = out.replace("\u0085", "|x").replace("\u2028", "|l").replace("\u2029", "|p")
+    return out.replace("[", "|[").replace("]", "|]")
+
+
+def format_teamcity(results: list[SpectralResult], fail: int) -> str:
+    """TeamCity service messages: an ``inspectionType`` and an ``inspection`` per result."""
+    del fail
+    names = {0: "ERROR", 1: "WARNING", 2: "INFO", 3: "HINT"}
+    lines = []
+    for r in results:
+        if r.source is None:
+            continue
+        code = _teamcity_escape(r.code)
+        label = SEVERITY_LABELS[r.severity]
+        message = _teamcity_escape(r.message)
+        url = f" -- {_teamcity_escape(r.documentation_url)}" if r.documentation_url else ""
+        lines.append(f"##teamcity[inspectionType category='openapi' id='{code}' name='{code}' "
+                     f"description='{label} -- {message}{url}']")
+        line, _, _, _ = _pos(r)
+        lines.append(f"##teamcity[inspection typeId='{code}' file='{r.source}' line='{line}' "
+                     f"message='{label} -- {message}' SEVERITY='{names[r.severity]}']")
+    return "\n".join(lines)
+
+
 FORMATTERS: dict[str, Formatter] = {
     "stylish": format_stylish,
     "json": format_json,
@@ -210,4 +259,7 @@ FORMATTERS: dict[str, Formatter] = {
     "junit": format_junit,
     "sarif": format_sarif,
     "github-actions": format_github_actions,
+    "code-climate": format_code_climate,
+    "gitlab": format_code_climate,
+    "teamcity": format_teamcity,
 }
