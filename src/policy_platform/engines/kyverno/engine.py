@@ -135,11 +135,12 @@ class KyvernoEngine:
         base: dict[str, Any] | None = None
         activations: dict[str, Any] = {}
         requests: dict[str, Request] = {}
+        has_values = bool(opts.values.resources or opts.values.global_values)
         out: list[RuleOutcome] = []
         for policy in policies:
             if policy.kind == "Policy" and namespace != policy.namespace:
                 continue
-            operation = opts.values.operation_for(policy.plain_name, name)
+            operation = opts.values.operation_for(policy.plain_name, name) if has_values else "CREATE"
             req = requests.get(operation)
             if req is None:
                 req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
@@ -234,10 +235,11 @@ class KyvernoEngine:
         if rule.handler in OFFLINE:
             return Result(Status.SKIP, f"skip: {rule.handler} rules are not supported offline")
         data = rule.data
-        rv = self.options.values.rules.get((policy.plain_name, rule.name))
-        if rv is None and rule.name.startswith("autogen-"):
+        rule_values = self.options.values.rules
+        rv = rule_values.get((policy.plain_name, rule.name)) if rule_values else None
+        if rv is None and rule_values and rule.name.startswith("autogen-"):
             base_name = rule.name.removeprefix("autogen-").removeprefix("cronjob-")
-            rv = self.options.values.rules.get((policy.plain_name, base_name))
+            rv = rule_values.get((policy.plain_name, base_name))
         if rv is not None:
             ctx = inject(ctx, rv.values)
         try:
@@ -264,14 +266,16 @@ class KyvernoEngine:
             return self._pod_security(rule, validate, resource)
         if handler == "cel":
             return self._cel(rule, resource, req, activations)
-        level = Level(
-            rule_name=rule.name,
-            message=validate.get("message"),
-            spec=validate,
-            nesting=0,
-            foreach_values=rv.foreach_values if rv is not None else None,
-            plans=rule.plans,
-        )
+        level = rule.level
+        if level is None or (rv is not None and rv.foreach_values):
+            level = Level(
+                rule_name=rule.name,
+                message=validate.get("message"),
+                spec=validate,
+                nesting=0,
+                foreach_values=rv.foreach_values if rv is not None else None,
+                plans=rule.plans,
+            )
         return validate_level(level, ctx, resource, top=True)
 
     def _pod_security(self, rule: Rule, validate: Mapping[str, Any], resource: dict[str, Any]) -> Result | None:

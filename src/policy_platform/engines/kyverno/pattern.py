@@ -292,6 +292,18 @@ def _map(resource: dict[str, Any], node: _MapNode, path: str, state: _State) -> 
     if skip is not None:
         raise skip
     for key, kind, bare, child in node.plain:
+        if kind is None and type(child) is _ScalarNode:
+            value = resource.get(key)
+            if child.value == "*":
+                if value is None:
+                    raise _Fail(path, _Err(f"{path}/{key} not found"))
+                continue
+            if isinstance(value, list):
+                _element(value, child, path + key + "/", state)
+            elif not child.check(value):
+                p = path + key + "/"
+                raise _Fail(p, _Err(f"value '{sprint(value)}' does not match '{sprint(child.value)}' at path {p}"))
+            continue
         _handle(key, kind, bare, child, resource, path, state)
 
 

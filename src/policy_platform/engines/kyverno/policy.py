@@ -66,6 +66,7 @@ class Rule:
     compiled: Any = None
     kinds_only: bool = False
     plans: Mapping[int, Any] = field(default_factory=dict)
+    level: Any = None  # the validate block as a validation.Level (built once)
 
     def applies(self, kind: str, req: Any) -> bool:
         """match/exclude for a resource of ``kind`` (the kind index has already filtered bare kinds)."""
@@ -212,6 +213,17 @@ def _pattern_plans(validate: Any, out: dict[int, Any]) -> None:
         _pattern_plans(fe, out)
 
 
+def _level(rule: Mapping[str, Any], plans: Mapping[int, Any]) -> Any:
+    from policy_platform.engines.kyverno.validation import Level
+
+    validate = rule.get("validate")
+    if not isinstance(validate, dict):
+        return None
+    return Level(
+        rule_name=str(rule.get("name")), message=validate.get("message"), spec=validate, nesting=0, plans=plans
+    )
+
+
 def _kind_names(rule: Mapping[str, Any]) -> tuple[str, ...] | None:
     kinds = statement_kinds(rule.get("match"))
     if kinds is None:
@@ -291,6 +303,7 @@ def load_policy(data: Any, *, file: str = "", line: int | None = None, origin: O
                 compiled=compiled,
                 kinds_only=kinds_only(rule.get("match")),
                 plans=plans,
+                level=_level(rule, plans),
             )
         )
         del i
