@@ -418,3 +418,16 @@ def test_namespace_selector_and_user_info() -> None:
         ("admins-excluded", "fail", "validation error: rule admins-excluded failed")
     ]
     assert _run(SELECTORS, pod(ns="other"), Options(user_info=admin)) == []
+
+
+def test_list_documents_are_expanded_with_item_paths() -> None:
+    engine = KyvernoEngine()
+    loaded = engine.load(_policies(POLICY))
+    doc = Document(data={"apiVersion": "v1", "kind": "List", "items": [pod(labels={"team": "a"}), pod()]}, file="l")
+    out = [(o.rule, o.status.value, o.path) for o in engine.evaluate(loaded, doc, EngineContext())]
+    assert out == [
+        ("check-team", "pass", ("items", 0)),
+        ("no-latest", "pass", ("items", 0)),
+        ("check-team", "fail", ("items", 1, "metadata", "labels")),
+        ("no-latest", "pass", ("items", 1)),
+    ]

@@ -9,7 +9,7 @@ Policies are compiled once by :meth:`KyvernoEngine.load` and indexed by kind.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from policy_platform._internal.yamlio import Document
@@ -118,7 +118,19 @@ class KyvernoEngine:
         data = document.data
         if not isinstance(data, dict):
             return iter(())
+        items = data.get("items")
+        if data.get("kind") == "List" and isinstance(items, list):
+            return iter(self._evaluate_list(loaded, items))
         return iter(self.evaluate_resource(loaded, data))
+
+    def _evaluate_list(self, loaded: LoadedPolicies, items: list[Any]) -> list[RuleOutcome]:
+        """Outcomes of every item of a ``kind: List``, paths prefixed with ``items/<i>`` so lines resolve."""
+        out: list[RuleOutcome] = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                for o in self.evaluate_resource(loaded, item):
+                    out.append(replace(o, path=("items", i, *o.path)))
+        return out
 
     def evaluate_resource(self, loaded: LoadedPolicies, resource: dict[str, Any]) -> list[RuleOutcome]:
         """Every rule outcome of every policy on one resource, in policy and rule order."""
