@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from policy_platform.engines.spectral.document import DEFAULT_RANGE
+from policy_platform.engines.spectral.jsvalue import utf16_len
 from policy_platform.engines.spectral.linter import SpectralResult
 from policy_platform.engines.spectral.messages import dot_path, pointer
 from policy_platform.engines.spectral.ruleset import Rule
@@ -60,12 +61,12 @@ def summary(results: list[SpectralResult]) -> str | None:
 
 def _table(rows: list[list[str]]) -> list[str]:
     """A text-table: first column centred, second right-aligned, the rest left; two-space gaps; no trailing spaces."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(utf16_len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
         cells = []
         for i, cell in enumerate(row):
-            pad = widths[i] - len(cell)
+            pad = widths[i] - utf16_len(cell)  # JavaScript string length, as text-table measures
             if i == 0:
                 cells.append(" " * ((pad + 1) // 2) + cell + " " * (pad // 2))
             elif i == 1:
