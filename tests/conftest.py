@@ -1,4 +1,5 @@
-"""Shared fixtures: the example platform copied to a temp dir, and a CLI runner in a subprocess-free form."""
+"""Shared fixtures: the example platform copied to a temp dir, an in-process CLI runner, the registry fixtures of
+tests/oci_registry.py, and a source cache isolated per test (no test ever touches the user's cache)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ import pytest
 
 from policy_platform.cli.main import main
 
+pytest_plugins = ("tests.oci_registry",)
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "platform"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue("isolated_cache")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 try:
-    from oci_registry import (
+    from tests.oci_registry import (
         PASSWORD,
         USER,
         Registry,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from oci_registry import PASSWORD, USER, Registry
+from tests.oci_registry import PASSWORD, USER, Registry
 from policy_platform.errors import RegistryError
 from policy_platform.oci.auth import Credentials, credentials_from_docker_config, parse_challenge
 from policy_platform.oci.client import RegistryClient

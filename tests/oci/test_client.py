@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oci_registry import PASSWORD, USER, Registry
+from tests.oci_registry import PASSWORD, USER, Registry
 from policy_platform.errors import IntegrityError, RegistryError
 from policy_platform.oci import media
 from policy_platform.oci.client import RegistryClient, sha256_digest
@@ -138,7 +138,7 @@ def test_tag_pagination(registry: Registry) -> None:
 
 
 def test_unreachable_registry_fails_after_retries(tmp_path: Path) -> None:
-    from oci_registry import free_port
+    from tests.oci_registry import free_port
     from policy_platform.oci.client import RegistryOptions
 
     host = f"127.0.0.1:{free_port()}"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from helpers import POLICY, platform
 
-from oci_registry import Registry, push_image
+from tests.oci_registry import Registry, push_image
 from policy_platform.bundle.build import build_bundle
 from policy_platform.bundle.oci import push_bundle
 from policy_platform.bundle.signing import generate_keypair, sign_reference, verify_reference
@@ -158,7 +158,7 @@ def test_moved_tag_after_signing_is_refused(tmp_path: Path, registry: Registry) 
 
 
 def test_image_index_platform_is_locked(tmp_path: Path, registry: Registry) -> None:
-    from oci_registry import push_index
+    from tests.oci_registry import push_index
 
     with RegistryClient(registry.host, registry.options()) as client:
         amd = push_image(client, "sources/multi", "amd", [[("repos/sec/arch.txt", "file", "amd64\n")]])
