@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policy_platform._internal.yamlio import Document, load_stream
+from policy_platform._internal.yamlio import Document, load_stream, read_text
 from policy_platform.config import PlatformConfig, load_config
 from policy_platform.engines.base import EngineContext, PolicyDocument
 from policy_platform.engines.runner import to_findings
@@ -21,7 +21,6 @@ from policy_platform.errors import ConfigError, EnvironmentDetectionError
 from policy_platform.model.findings import (
     Finding,
     Location,
-    Origin,
     ResourceRef,
     ScanResult,
     Severity,
@@ -36,10 +35,11 @@ from policy_platform.render.sources import (
     RenderedSource,
     chart_version,
     find_chart,
+    layer_files,
     layer_values,
     render_source,
 )
-from policy_platform.render.values import LayeredValues, parse_set
+from policy_platform.render.values import LayeredValues, merge_into, parse_set
 from policy_platform.sources import MaterializedSource, materialize_all
 
 __all__ = ["AppBuild", "CheckReport", "RenderResult", "check", "detect_environment", "render"]
@@ -135,15 +135,8 @@ def _ruleset_path(cfg: PlatformConfig, roots: Mapping[str, MaterializedSource], 
     return app_root / app.ruleset
 
 
-def build_app(
-    cfg: PlatformConfig,
-    env: str,
-    roots: Mapping[str, MaterializedSource],
-    overrides: Mapping[str, Any] | None = None,
-    *,
-    display_dir: str = "",
-) -> tuple[AppBuild, LayeredValues, list[str]]:
-    """Layer the app's values and render its chart into one manifest stream."""
+def _app_chart(cfg: PlatformConfig, roots: Mapping[str, MaterializedSource]) -> tuple[Path, str, Path]:
+    """The app's root directory, its display label and its chart directory."""
     app = cfg.app
     if app is None:
         raise ConfigError("no 'app' section: nothing to check", file=str(cfg.file))
@@ -151,14 +144,25 @@ def build_app(
     chart = find_chart(root, app.chart, what="app")
     if chart is None:
         raise ConfigError(f"app: no chart found under {root}", file=str(cfg.file))
-    lint_vals, notices = layer_values(
-        root, chart, app.values, env, overrides, display_root=label, include_chart_defaults=True
-    )
-    helm_vals, _ = layer_values(root, chart, app.values, env, overrides, display_root=label)
+    return root, label, chart
+
+
+def build_app(
+    cfg: PlatformConfig,
+    env: str,
+    roots: Mapping[str, MaterializedSource],
+    values: LayeredValues,
+    *,
+    display_dir: str = "",
+) -> AppBuild:
+    """Render the app chart with its layered ``values`` into one manifest stream (``helm template`` layout)."""
+    app = cfg.app
+    assert app is not None
+    root, label, chart = _app_chart(cfg, roots)
     release = app.release or chart.name
     rendered = render_chart(
         chart,
-        helm_vals.data,
+        values.data,
         release=release,
         namespace=app.namespace or "default",
         kube_version=cfg.kubernetes_version_for(env),
@@ -184,16 +188,15 @@ def build_app(
             if start <= doc.start_line:
                 owner = tpl
         templates[doc.index] = owner
-    build = AppBuild(
+    return AppBuild(
         release=release,
         chart=chart_label,
         version=chart_version(chart),
         text=stream,
         documents=docs,
         templates=templates,
-        values=lint_vals.data,
+        values=values.data,
     )
-    return build, lint_vals, notices
 
 
 SPECTRAL_STATUS = {
@@ -205,26 +208,33 @@ SPECTRAL_STATUS = {
 
 
 def lint_app_values(
-    ruleset_file: Path, ruleset_label: str, values: LayeredValues, *, origin: Origin | None = None
-) -> tuple[list[Finding], list[str]]:
-    """Lint the layered values as one document; each finding names the file and line its value came from."""
-    from policy_platform.engines.spectral import lint_data, load_ruleset
+    ruleset_file: Path,
+    ruleset_label: str,
+    files: Sequence[tuple[str, Path]],
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[list[Finding], list[str], dict[str, Any]]:
+    """Lint the layered values as one document, as the seed's ``yq`` merge + ``spectral lint`` does, but with every
+    finding naming the file and line its value came from (the chart's values.yaml or an environment file).
+
+    Layers are parsed as Spectral parses them (YAML 1.2: ``yes`` stays a string; duplicate keys are parser errors);
+    Helm rendering reads the same files with Helm's own (YAML 1.1) typing. Returns findings, notices, merged values.
+    """
+    from policy_platform.engines.spectral import lint_layers, load_ruleset, parse_document
 
     ruleset = load_ruleset(ruleset_file)
-    notices = list(getattr(ruleset, "notices", ()))
+    layers = [parse_document(read_text(path), shown) for shown, path in files]
+    merged: dict[str, Any] = {}
+    for parsed in layers:
+        if isinstance(parsed.data, dict):
+            merge_into(merged, parsed.data)
+    if overrides:
+        merge_into(merged, dict(overrides))
     findings: list[Finding] = []
-    for res in lint_data(ruleset, values.data, source="values"):
+    for res in lint_layers(ruleset, layers, merged):
         status, severity = SPECTRAL_STATUS.get(int(res.severity), (Status.WARN, Severity.LOW))
         path = tuple(res.path)
-        found = values.origin_of(path)
-        if found is None:
-            location = Location(file=values.layers[0] if values.layers else "values", path=path, line=1)
-        else:
-            doc, p = found
-            pos = doc.locate(p)
-            location = Location(
-                file=doc.file, path=path, line=pos[0] if pos else doc.start_line + 1, column=pos[1] if pos else None
-            )
+        file = res.source or (files[-1][0] if files else "values")
+        start = res.range[0] if res.range else None
         findings.append(
             Finding(
                 engine="spectral",
@@ -233,13 +243,17 @@ def lint_app_values(
                 status=status,
                 severity=severity,
                 message=res.message,
-                resource=ResourceRef(kind="Values", name=location.file),
-                location=location,
-                origin=origin,
+                resource=ResourceRef(kind="Values", name=file),
+                location=Location(
+                    file=file,
+                    path=path,
+                    line=start[0] + 1 if start else None,
+                    column=start[1] + 1 if start else None,
+                ),
                 properties={"path": ".".join(str(p) for p in path)},
             )
         )
-    return findings, notices
+    return findings, list(ruleset.notices), merged
 
 
 def check(
@@ -261,27 +275,31 @@ def check(
         if detection.source and policy == "skip":
             return CheckReport(cfg, detection, ScanResult(), skipped=detection.reason)
         raise EnvironmentDetectionError(detection.reason, file=str(cfg.file))
+    app = cfg.app
+    if app is None:
+        raise ConfigError("no 'app' section: nothing to check", file=str(cfg.file))
     envname = detection.environment
     kube = cfg.kubernetes_version_for(envname)
     roots = materialize_all(cfg, cache_dir=Path(cache_dir) if cache_dir else None, offline=offline)
     overrides = parse_set(set_values) if set_values else None
-    display_dir = str(output_dir) if output_dir else ""
     stages: dict[str, str] = {}
     metadata: dict[str, str] = {"environment": envname, "kubernetesVersion": kube}
     notices: list[str] = [n for m in roots.values() for n in m.notices]
     findings: list[Finding] = []
 
-    # (a) lint the app's layered values
-    app_build, lint_vals, app_notices = build_app(cfg, envname, roots, overrides, display_dir=display_dir)
+    # (a) lint the app's layered values; loading them first makes a file that does not parse an input error (exit 2)
+    app_root, app_label, app_chart = _app_chart(cfg, roots)
+    helm_values, app_notices = layer_values(app_root, app_chart, app.values, envname, overrides, display_root=app_label)
     notices += app_notices
-    app_root, _label = _app_root(cfg, roots)
     ruleset_file = _ruleset_path(cfg, roots, app_root)
+    lint_merged: dict[str, Any] | None = None
     lint_blocked = False
     if ruleset_file is not None:
-        label = cfg.app.ruleset if cfg.app else str(ruleset_file)
-        if cfg.app and cfg.app.source and ":" not in label:
-            label = f"{cfg.app.source}/{label}"
-        lint_findings, lint_notices = lint_app_values(ruleset_file, label, lint_vals)
+        label = app.ruleset if ":" in app.ruleset or not app.source else f"{app.source}/{app.ruleset}"
+        value_files, _ = layer_files(
+            app_root, app_chart, app.values, envname, display_root=app_label, include_chart_defaults=True
+        )
+        lint_findings, lint_notices, lint_merged = lint_app_values(ruleset_file, label, value_files, overrides)
         findings += lint_findings
         notices += lint_notices
         lint_blocked = any(f.status is Status.FAIL for f in lint_findings)
@@ -290,10 +308,15 @@ def check(
         stages["lint"] = "no ruleset configured"
 
     rendered: RenderResult | None = None
+    app_build: AppBuild | None = None
     if lint_blocked:
-        stages["validate"] = stages["deprecations"] = "skipped: values lint failed"
+        # the seed's fail-fast: no point rendering manifests if the values are invalid
+        stages["build"] = stages["validate"] = stages["deprecations"] = "skipped: values lint failed"
     else:
-        # (b)+(c) render the policies and validate the app manifests against them
+        # (b) build the app manifests
+        app_build = build_app(cfg, envname, roots, helm_values, display_dir=str(output_dir) if output_dir else "")
+        stages["build"] = "ok"
+        # (c) render every policy source and validate the manifests against the combined policies
         rendered = render(config=cfg, env=envname, set_values=(), materialized=roots)
         notices += list(rendered.notices)
         from policy_platform.engines.kyverno import KyvernoEngine
@@ -334,23 +357,18 @@ def check(
         version = ""
         if rendered is not None:
             version = next((r.version for r in rendered.sources if r.name == spec.name), "")
-        if cfg.app and spec.name == cfg.app.source:
-            version = app_build.version
+        if spec.name == app.source:
+            version = chart_version(app_chart)
         sources_info.append({"name": spec.name, "type": spec.type, "version": version, "pin": roots[spec.name].pin})
-    result = ScanResult.build(
-        findings,
-        engines=("spectral", "kyverno", "deprecations"),
-        metadata=metadata,
-    )
     return CheckReport(
         config=cfg,
         detection=detection,
-        result=result,
+        result=ScanResult.build(findings, engines=("spectral", "kyverno", "deprecations"), metadata=metadata),
         kubernetes_version=kube,
         sources=tuple(sources_info),
         notices=tuple(notices),
         stages=stages,
         rendered=rendered,
         app=app_build,
-        lint_values=lint_vals.data,
+        lint_values=lint_merged,
     )

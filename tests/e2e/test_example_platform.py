@@ -299,3 +299,13 @@ def test_check_with_a_git_source(cli: Cli, example: Path, tmp_path: Path, ref: s
     labels = [f for f in report["findings"] if f["policy"] == "require-standard-labels" and f["status"] == "pass"]
     assert labels and all(f["origin"]["source"] == "devops-policy" for f in labels)
     assert any("main" in n and "devops-policy" in n for n in report["notices"]) is warned
+
+
+def test_duplicate_values_key_is_a_lint_parser_error(cli: Cli, example: Path) -> None:
+    (example / "backend-applications/cd/values.dev.yaml").write_text("environment: dev\nreplicas: 1\nreplicas: 2\n")
+    code, out, _ = cli("check", "--config", str(example), "--env", "dev", "--format", "json")
+    report = json.loads(out)
+    lint = [f for f in report["findings"] if f["engine"] == "spectral"]
+    assert [(f["rule"], f["status"], f["message"], f["location"]["file"], f["location"]["line"]) for f in lint] == [
+        ("parser", "fail", "Duplicate key: replicas", "backend-applications/cd/values.dev.yaml", 3)]
+    assert code == 1

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from policy_platform._internal.yamlio import load_stream
-from policy_platform.errors import UsageError
+from policy_platform.errors import InputFileError, UsageError
 from policy_platform.render.values import LayeredValues, layer, merge_into, parse_set
 
 
@@ -27,7 +27,7 @@ def test_merge(base: dict[str, Any], overlay: dict[str, Any], expected: dict[str
     assert merge_into(base, overlay) == expected
 
 
-def test_layer_tracks_origin_file_and_line() -> None:
+def test_layer_in_order() -> None:
     base = load_stream("name: app\nreplicas: 2\nimage:\n  tag: '1.0'\n  repo: r\n", "chart/values.yaml")[0]
     env = load_stream("# prd\nreplicas: 20\nimage:\n  tag: latest\n", "cd/values.prd.yaml")[0]
     values = LayeredValues()
@@ -35,22 +35,12 @@ def test_layer_tracks_origin_file_and_line() -> None:
     layer(values, env)
     assert values.data == {"name": "app", "replicas": 20, "image": {"tag": "latest", "repo": "r"}}
     assert values.layers == ["chart/values.yaml", "cd/values.prd.yaml"]
-    doc, path = values.origin_of(("replicas",))  # type: ignore[misc]
-    assert (doc.file, doc.locate(path)[:2]) == ("cd/values.prd.yaml", (2, 1))  # type: ignore[index]
-    doc, path = values.origin_of(("image", "repo"))  # type: ignore[misc]
-    assert (doc.file, doc.locate(path)[:2]) == ("chart/values.yaml", (5, 3))  # type: ignore[index]
-    doc, path = values.origin_of(("image", "tag"))  # type: ignore[misc]
-    assert (doc.file, doc.locate(path)[:2]) == ("cd/values.prd.yaml", (4, 3))  # type: ignore[index]
 
 
-def test_replaced_subtree_forgets_old_origins() -> None:
-    base = load_stream("image:\n  tag: '1'\n  repo: r\n", "base.yaml")[0]
-    env = load_stream("image: none\n", "env.yaml")[0]
-    values = LayeredValues()
-    layer(values, base)
-    layer(values, env)
-    doc, _ = values.origin_of(("image", "repo"))  # type: ignore[misc]
-    assert doc.file == "env.yaml"
+def test_layer_rejects_a_list_document() -> None:
+    doc = load_stream("- a\n- b\n", "cd/values.dev.yaml")[0]
+    with pytest.raises(InputFileError, match="must hold a mapping"):
+        layer(LayeredValues(), doc)
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,30 @@ def env_layer_paths(root: Path, pattern: str, env: str) -> list[Path]:
     return [path]
 
 
+def layer_files(
+    root: Path,
+    chart: Path | None,
+    patterns: Sequence[str],
+    env: str,
+    *,
+    display_root: str = "",
+    include_chart_defaults: bool = False,
+) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The values files to layer for ``env``, in order, as (display name, path); and notices for missing env layers."""
+    files: list[tuple[str, Path]] = []
+    notices: list[str] = []
+    if include_chart_defaults and chart is not None and (chart / "values.yaml").is_file():
+        files.append((_display(display_root, root, chart / "values.yaml"), chart / "values.yaml"))
+    for pattern in patterns:
+        for path in env_layer_paths(root, pattern, env):
+            shown = _display(display_root, root, path)
+            if path.is_file():
+                files.append((shown, path))
+            elif "{env}" in pattern:
+                notices.append(f"{shown}: no values for environment '{env}'; using the common layers only")
+    return files, notices
+
+
 def layer_values(
     root: Path,
     chart: Path | None,
@@ -97,18 +121,12 @@ def layer_values(
     include_chart_defaults: bool = False,
 ) -> tuple[LayeredValues, list[str]]:
     """Layer the values files of a source for ``env``; return the values and notices (missing environment layers)."""
+    files, notices = layer_files(
+        root, chart, patterns, env, display_root=display_root, include_chart_defaults=include_chart_defaults
+    )
     values = LayeredValues()
-    notices: list[str] = []
-    if include_chart_defaults and chart is not None and (chart / "values.yaml").is_file():
-        layer(values, load_single(chart / "values.yaml", display=_display(display_root, root, chart / "values.yaml")))
-    for pattern in patterns:
-        for path in env_layer_paths(root, pattern, env):
-            shown = _display(display_root, root, path)
-            if not path.is_file():
-                if "{env}" in pattern:
-                    notices.append(f"{shown}: no values for environment '{env}'; using the common layers only")
-                continue
-            layer(values, load_single(path, display=shown))
+    for shown, path in files:
+        layer(values, load_single(path, display=shown))
     if overrides:
         merge_into(values.data, dict(overrides))
         values.layers.append("--set")

@@ -1,4 +1,4 @@
-"""Values layering with Helm ``-f`` semantics, keeping which file each value came from.
+"""Values layering with Helm ``-f`` semantics.
 
 Maps merge recursively; lists and scalars replace; later layers win; ``null`` is kept (Helm then deletes the chart
 default, yq keeps a null), exactly as ``yq eval-all '. as $item ireduce ({}; . * $item)'`` and ``helm -f a -f b`` do.
@@ -14,27 +14,13 @@ from typing import Any
 from policy_platform._internal.yamlio import Document
 from policy_platform.errors import InputFileError, UsageError
 
-Path_ = tuple[str | int, ...]
-
 
 @dataclass(slots=True)
 class LayeredValues:
-    """The merged values and, per path, the layer document that set it last."""
+    """The merged values and the display names of the layers, in order (``--set`` last when given)."""
 
     data: dict[str, Any] = field(default_factory=dict)
-    origins: dict[Path_, Document] = field(default_factory=dict)
     layers: list[str] = field(default_factory=list)
-
-    def origin_of(self, path: Sequence[str | int]) -> tuple[Document, Path_] | None:
-        """The document that supplied ``path`` (or its closest set ancestor), and the path to locate in it."""
-        p = tuple(path)
-        while True:
-            doc = self.origins.get(p)
-            if doc is not None:
-                return doc, tuple(path)
-            if not p:
-                return None
-            p = p[:-1]
 
 
 def merge_into(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -48,40 +34,15 @@ def merge_into(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def _record(origins: dict[Path_, Document], value: Any, path: Path_, doc: Document) -> None:
-    origins[path] = doc
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _record(origins, v, (*path, k), doc)
-
-
 def layer(values: LayeredValues, doc: Document) -> None:
-    """Merge one values document onto ``values``, recording origins."""
-    if doc.data is None:
-        values.layers.append(doc.file)
-        return
-    if not isinstance(doc.data, dict):
-        raise InputFileError(
-            "a values file must hold a mapping at the top level", file=doc.file, line=doc.start_line + 1
-        )
-    _merge_tracked(values.data, doc.data, (), doc, values.origins)
+    """Merge one values document onto ``values``."""
+    if doc.data is not None:
+        if not isinstance(doc.data, dict):
+            raise InputFileError(
+                "a values file must hold a mapping at the top level", file=doc.file, line=doc.start_line + 1
+            )
+        merge_into(values.data, doc.data)
     values.layers.append(doc.file)
-
-
-def _merge_tracked(
-    base: dict[str, Any], overlay: dict[str, Any], path: Path_, doc: Document, origins: dict[Path_, Document]
-) -> None:
-    for key, value in overlay.items():
-        sub = (*path, key)
-        current = base.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            origins.setdefault(sub, doc)
-            _merge_tracked(current, value, sub, doc, origins)
-        else:
-            for stale in [p for p in origins if p[: len(sub)] == sub]:
-                del origins[stale]
-            base[key] = copy.deepcopy(value)
-            _record(origins, value, sub, doc)
 
 
 def parse_set(expressions: Sequence[str]) -> dict[str, Any]:
