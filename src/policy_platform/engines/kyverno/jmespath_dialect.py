@@ -162,8 +162,35 @@ def compile_expression(expression: str) -> Any:
         raise JMESPathError(f"invalid JMESPath expression {expression!r}: {first}") from None
 
 
+@lru_cache(maxsize=16384)
+def _field_chain(expression: str) -> tuple[str, ...] | None:
+    """The keys of a plain ``a.b.c`` expression (None for anything else), for a direct walk."""
+    ast = compile_expression(expression)
+    if ast["type"] == "field":
+        return (ast["value"],)
+    if ast["type"] != "subexpression":
+        return None
+    keys: list[str] = []
+    for child in ast["children"]:
+        if child["type"] != "field":
+            return None
+        keys.append(child["value"])
+    return tuple(keys)
+
+
 def search(expression: str, data: Any) -> Any:
     """Evaluate ``expression`` over ``data`` with Kyverno's semantics."""
+    chain = _field_chain(expression)
+    if chain is not None:
+        value = data
+        for key in chain:
+            if isinstance(value, dict):
+                if key not in value:
+                    raise UnknownKeyError(key)
+                value = value[key]
+            else:
+                return None
+        return value
     ast = compile_expression(expression)
     try:
         return _INTERPRETER.visit(ast, data)

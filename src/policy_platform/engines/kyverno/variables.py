@@ -9,6 +9,7 @@ string leaf and every map key of a document is visited.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from policy_platform.engines.kyverno.gofmt import to_json
@@ -54,10 +55,23 @@ def _is_delete(context: Any) -> bool:
     return isinstance(request, dict) and request.get("operation") == "DELETE"
 
 
+@lru_cache(maxsize=16384)
+def _whole_variable(text: str) -> str | None:
+    """The body of a string that is exactly one simple variable (``{{ a.b }}``), else None."""
+    m = _VARIABLE.fullmatch(text)
+    if m is None or m.group(1) != "" or text.count("{{") != 1:
+        return None
+    body = m.group(2)[2:-2].strip()
+    return None if body.startswith("-") else body
+
+
 def substitute_string(text: str, context: Any) -> Any:
     """Substitute every variable in ``text``; may return a non-string for a whole-string variable."""
     if "{{" not in text:
         return text
+    body = _whole_variable(text)
+    if body is not None:
+        return evaluate(body, context)
     value: Any = text
     for _ in range(_MAX_ROUNDS):
         if not isinstance(value, str):
