@@ -431,3 +431,19 @@ def test_list_documents_are_expanded_with_item_paths() -> None:
         ("check-team", "fail", ("items", 1, "metadata", "labels")),
         ("no-latest", "pass", ("items", 1)),
     ]
+
+
+def test_load_tolerant_keeps_the_good_policies() -> None:
+    bad = POLICY.replace("  rules:", "  rulez:").replace("name: require-team", "name: broken")
+    docs = _policies(POLICY + "---\n" + bad)
+    loaded, errors = KyvernoEngine().load_tolerant(docs)
+    assert [p.name for p in loaded.policies] == ["require-team"]
+    assert [str(e) for e in errors] == [
+        f"policy.yaml:{docs[1].document.start_line + 1}: ClusterPolicy broken: spec: unknown field 'rulez'"
+    ]
+
+
+def test_field_chain_on_a_scalar_is_null() -> None:
+    from policy_platform.engines.kyverno.jmespath_dialect import search
+
+    assert search("a.b.c", {"a": {"b": "text"}}) is None

@@ -23,6 +23,7 @@ from policy_platform.engines.kyverno.match import Request
 from policy_platform.engines.kyverno.policy import Policy, Rule, is_policy, load_policy
 from policy_platform.engines.kyverno.validation import EVAL_ERRORS, Level, Result, validate_level
 from policy_platform.engines.kyverno.values import Values, add_values
+from policy_platform.errors import PolicyLoadError
 from policy_platform.model.findings import Status
 
 OFFLINE = ("mutate", "generate", "verifyImages")
@@ -111,6 +112,24 @@ class KyvernoEngine:
             elif is_exception(data):
                 exceptions.append(load_exception(data, file=doc.file, line=line))
         return LoadedPolicies.build(compiled, exceptions)
+
+    def load_tolerant(self, policies: Sequence[PolicyDocument]) -> tuple[LoadedPolicies, list[PolicyLoadError]]:
+        """Like :meth:`load`, but an invalid document is returned as an error and every other policy still loads."""
+        compiled: list[Policy] = []
+        exceptions: list[PolicyException] = []
+        errors: list[PolicyLoadError] = []
+        for pd in policies:
+            doc = pd.document
+            data = doc.data
+            line = doc.start_line + 1
+            try:
+                if is_policy(data):
+                    compiled.append(load_policy(data, file=doc.file, line=line, origin=pd.origin))
+                elif is_exception(data):
+                    exceptions.append(load_exception(data, file=doc.file, line=line))
+            except PolicyLoadError as exc:
+                errors.append(exc)
+        return LoadedPolicies.build(compiled, exceptions), errors
 
     # --- evaluation -----------------------------------------------------------------------------------------------
     def evaluate(self, loaded: LoadedPolicies, document: Document, context: EngineContext) -> Iterator[RuleOutcome]:
