@@ -29,21 +29,34 @@ class Result:
     path: tuple[str | int, ...] = ()
 
 
-def _message(rule_name: str, message: Any, context: Any) -> str | None:
-    """The rule's message substituted (None when absent); a substitution failure keeps Kyverno's wording."""
+class _Unresolved(Exception):
+    """The rule message could not be substituted."""
+
+
+def _message(rule_name: str, message: Any, context: Any, *, raw_on_error: bool = True) -> str | None:
+    """The rule's message substituted (None when absent).
+
+    When substitution fails Kyverno keeps the raw message for deny rules (``raw_on_error``); pattern rules raise
+    :class:`_Unresolved` so the caller can use Kyverno's "variables substitution error" wording.
+    """
     if not message:
         return None
     try:
         value = substitute_all(message, context)
-    except EVAL_ERRORS as exc:
-        return f"failed to substitute variables in message: {exc}"
+    except EVAL_ERRORS:
+        if raw_on_error:
+            return str(message)
+        raise _Unresolved from None
     if not isinstance(value, str):
         return "the produced message didn't resolve to a string, check your policy definition."
     return value
 
 
 def pattern_error_message(rule_name: str, message: Any, context: Any, err: PatternError) -> str:
-    msg = _message(rule_name, message, context)
+    try:
+        msg = _message(rule_name, message, context, raw_on_error=False)
+    except _Unresolved:
+        return f"validation error: variables substitution error in rule {rule_name} execution error: {err.message}"
     if msg is None:
         if err.path:
             return f"validation error: rule {rule_name} failed at path {err.path}"
