@@ -177,7 +177,7 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
     if not failed and skipped:
         return Result(Status.SKIP, " ".join(skipped))
     joined = " ".join(failed)
-    msg = _message(name, level.message, context)
+    msg = str(level.message) if level.message else None  # Kyverno does not substitute variables here
     if msg is None:
         text = f"validation error: {joined}"
     elif msg.endswith("."):
