@@ -162,3 +162,70 @@ def test_missing_resource_flag_is_usage_error(tmp_path: Path, capsys: Capsys) ->
     (tmp_path / "policy.yaml").write_text(POLICY.format(action="Enforce"))
     assert main(["apply", str(tmp_path / "policy.yaml")]) == 2
     assert "at least one --resource is required" in capsys.readouterr()[1]
+
+
+CLUSTER = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: allowed-registries}
+spec:
+  rules:
+  - name: check-registry
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    context:
+    - name: allowed
+      configMap: {name: registries, namespace: kyverno}
+    validate:
+      message: "registry not allowed"
+      deny:
+        conditions:
+          all:
+          - key: "{{ images.containers.*.registry }}"
+            operator: AnyNotIn
+            value: "{{ allowed.data.registries }}"
+"""
+EXCEPTION = """\
+apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata: {name: legacy, namespace: kyverno}
+spec:
+  exceptions:
+  - policyName: allowed-registries
+    ruleNames: [check-registry]
+  match:
+    any:
+    - resources: {kinds: [Pod], names: [legacy-*]}
+"""
+VALUES = """\
+apiVersion: cli.kyverno.io/v1alpha1
+kind: Values
+policies:
+- name: allowed-registries
+  rules:
+  - name: check-registry
+    values:
+      allowed.data.registries: '["ghcr.io"]'
+"""
+
+
+def _pods() -> str:
+    return "---\n".join(
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {n}}}\nspec: {{containers: [{{name: c, image: {i}}}]}}\n"
+        for n, i in (("ok", "ghcr.io/acme/app:1"), ("bad", "docker.io/nginx:1"), ("legacy-1", "docker.io/x:1"))
+    )
+
+
+def test_values_file_and_exceptions(tmp_path: Path, capsys: Capsys) -> None:
+    for name, text in (("p.yaml", CLUSTER), ("e.yaml", EXCEPTION), ("v.yaml", VALUES), ("r.yaml", _pods())):
+        (tmp_path / name).write_text(text)
+    base = ["apply", str(tmp_path / "p.yaml"), "-r", str(tmp_path / "r.yaml"), "--format", "json"]
+    # without values the configMap context is an unknown key: error for every pod
+    assert main(base) == 1
+    assert [r["status"] for r in json.loads(capsys.readouterr()[0])["results"]] == ["error"] * 3
+    assert main([*base, "-f", str(tmp_path / "v.yaml"), "-e", str(tmp_path / "e.yaml")]) == 1
+    results = json.loads(capsys.readouterr()[0])["results"]
+    assert [(r["resource"]["name"], r["status"], r["message"]) for r in results] == [
+        ("ok", "pass", "validation rule 'check-registry' passed."),
+        ("bad", "fail", "registry not allowed"),
+        ("legacy-1", "skip", "rule skipped due to policy exception kyverno/legacy"),
+    ]

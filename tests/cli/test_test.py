@@ -156,3 +156,33 @@ def test_table_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_no_tests_found_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test", str(tmp_path)]) == 2
     assert "no kyverno-test.yaml found" in capsys.readouterr()[1]
+
+
+def test_variables_exceptions_and_userinfo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = POLICY.replace(
+        "    validate:",
+        "    exclude:\n      any:\n      - clusterRoles: [cluster-admin]\n    validate:",
+    )
+    test = TEST.replace("results:", "userinfo: user.yaml\nvariables: values.yaml\nexceptions: [exc.yaml]\nresults:")
+    _write(tmp_path, test, policy)
+    (tmp_path / "user.yaml").write_text("clusterRoles: [view]\nuserInfo: {username: dev}\n")
+    (tmp_path / "values.yaml").write_text("kind: Values\nglobalValues: {request.operation: CREATE}\n")
+    (tmp_path / "exc.yaml").write_text(
+        "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: e}\nspec:\n"
+        "  exceptions: [{policyName: require-team, ruleNames: [autogen-check-team]}]\n"
+        "  match: {any: [{resources: {kinds: [Deployment]}}]}\n"
+    )
+    code, cases = _json(tmp_path, capsys)
+    assert code == 1
+    assert [(c["resource"], c["actual"], c["ok"]) for c in cases] == [
+        ("good", "pass", True),
+        ("default/bad", "fail", True),
+        ("dep", "skip", False),  # the exception applies to the autogen rule
+    ]
+    (tmp_path / "user.yaml").write_text("clusterRoles: [cluster-admin]\nuserInfo: {username: root}\n")
+    code, cases = _json(tmp_path, capsys)
+    assert [(c["resource"], c["actual"]) for c in cases] == [
+        ("good", "no result"),
+        ("default/bad", "no result"),
+        ("dep", "no result"),
+    ]
