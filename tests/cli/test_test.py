@@ -186,3 +186,10 @@ def test_variables_exceptions_and_userinfo(tmp_path: Path, capsys: pytest.Captur
         ("default/bad", "no result"),
         ("dep", "no result"),
     ]
+
+
+def test_checks_are_reported_not_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, cases = _json(_write(tmp_path, TEST + "checks:\n- match: {}\n  assert: {}\n"), capsys)
+    assert code == 1
+    assert cases[0]["actual"] == "error"
+    assert cases[0]["message"] == "checks[0]: kyverno-json assertions are not supported by policy-platform"

@@ -212,6 +212,11 @@ def _run(path: Path, data: dict[str, Any], report: TestReport, selector: Selecto
             (str(res.get("kind") or ""), str(meta.get("name") or ""), str(meta.get("namespace") or "default"), outcomes)
         )
     known = {p.name for p in policy_set.policies}
+    for i, _check in enumerate(data.get("checks") or []):
+        report.cases.append(
+            Case(report.name, "", "", "", "", "check", ERROR_CASE, False,
+                 f"checks[{i}]: kyverno-json assertions are not supported by policy-platform", file)
+        )
     for r in results:
         report.cases.extend(_cases(report.name, file, r, evaluated, known, policy_set.failed_names, selector))
 
