@@ -165,3 +165,17 @@ def test_condition_short_circuit_skips_errors() -> None:
         ]
     }
     assert evaluate_conditions(block, CTX) == (False, [])
+
+
+@pytest.mark.parametrize(
+    ("op", "key", "value", "expected"),
+    [
+        ("AnyIn", ["a", "b"], "a*", False),  # a list key against a non-JSON string: invalid type
+        ("AnyIn", ["a"], "a", True),  # ... unless it is the single identical item
+        ("AllIn", [], ["a"], True),
+        ("AnyIn", [], ["a"], False),
+        ("AnyNotIn", [], ["a"], False),
+    ],
+)
+def test_in_family_edges(op: str, key: Any, value: Any, expected: bool) -> None:
+    assert get_operator(op)(key, value) is expected

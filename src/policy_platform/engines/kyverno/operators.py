@@ -157,24 +157,26 @@ def _key_strings(key: Any) -> list[str] | None:
     return None
 
 
-def _value_strings(key_is_scalar: bool, key0: str, value: Any) -> tuple[list[str] | None, bool]:
-    """(value items, matched-directly) — None items means invalid type."""
+def _value_strings(keys: list[str], key_is_scalar: bool, value: Any) -> tuple[list[str] | None, bool]:
+    """(value items, matched-directly) — None items means invalid type (every operator is then false)."""
     if isinstance(value, list):
         return [sprint(v) for v in value], False
     if isinstance(value, str):
-        if key_is_scalar and wildcard.match(value, key0):
+        if key_is_scalar and wildcard.match(value, keys[0]):
+            return [], True
+        if not key_is_scalar and len(keys) == 1 and keys[0] == value:
             return [], True
         try:
             arr = json.loads(value)
         except json.JSONDecodeError:
-            return ([value] if not key_is_scalar else None), False
+            return None, False
         if not isinstance(arr, list) or not all(isinstance(x, str) for x in arr):
             return None, False
         return arr, False
     return None, False
 
 
-def _in_counts(key: Any, value: Any, *, exact_scalar: bool = False) -> tuple[int, int] | None:
+def _in_counts(key: Any, value: Any) -> tuple[int, int] | None:
     """(key items found in value, total key items), or None for an invalid type."""
     keys = _key_strings(key)
     if keys is None:
@@ -193,7 +195,9 @@ def _in_counts(key: Any, value: Any, *, exact_scalar: bool = False) -> tuple[int
                 if inside != bool(m.group(2)):
                     found += 1
             return found, len(keys)
-    values, direct = _value_strings(scalar, keys[0] if keys else "", value)
+    if not keys:
+        return 0, 0
+    values, direct = _value_strings(keys, scalar, value)
     if values is None:
         return None
     if direct:
@@ -215,7 +219,7 @@ def any_in(key: Any, value: Any) -> bool:
 
 def all_in(key: Any, value: Any) -> bool:
     c = _in_counts(key, value)
-    return c is not None and c[1] > 0 and c[0] == c[1]
+    return c is not None and c[0] == c[1]  # an empty key list is vacuously all in (Go counts found == len)
 
 
 def any_not_in(key: Any, value: Any) -> bool:
