@@ -447,3 +447,34 @@ def test_field_chain_on_a_scalar_is_null() -> None:
     from policy_platform.engines.kyverno.jmespath_dialect import search
 
     assert search("a.b.c", {"a": {"b": "text"}}) is None
+
+
+REFERENCES = """
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: refs}
+spec:
+  rules:
+  - name: requests-within-limits
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern:
+        spec:
+          containers:
+          - resources:
+              requests:
+                memory: "$(<=./../../limits/memory)"
+              limits:
+                memory: "2048Mi"
+"""
+
+
+@pytest.mark.parametrize(
+    ("requests", "limits", "status"),
+    # references resolve inside the pattern: requests must be <= the pattern's limits (2048Mi), limits == 2048Mi
+    [("1Gi", "2Gi", "pass"), ("2Gi", "2Gi", "pass"), ("3Gi", "2Gi", "fail"), ("1Gi", "1Gi", "fail")],
+)
+def test_pattern_references(requests: str, limits: str, status: str) -> None:
+    p = pod()
+    p["spec"]["containers"][0]["resources"] = {"requests": {"memory": requests}, "limits": {"memory": limits}}
+    assert [(r, s) for r, s, _ in _run(REFERENCES, p)] == [("requests-within-limits", status)]

@@ -23,6 +23,7 @@ from policy_platform.engines.kyverno.match import (
     statement_kinds,
 )
 from policy_platform.engines.kyverno.pattern import compile_pattern
+from policy_platform.engines.kyverno.references import has_references
 from policy_platform.engines.kyverno.variables import has_variables
 from policy_platform.errors import PolicyLoadError
 from policy_platform.model.findings import Origin, Severity
@@ -204,10 +205,10 @@ def _pattern_plans(validate: Any, out: dict[int, Any]) -> None:
     if not isinstance(validate, dict):
         return
     pattern = validate.get("pattern")
-    if pattern is not None and not has_variables(pattern):
+    if pattern is not None and not has_variables(pattern) and not has_references(pattern):
         out[id(pattern)] = compile_pattern(pattern)
     any_pattern = validate.get("anyPattern")
-    if isinstance(any_pattern, list) and not has_variables(any_pattern):
+    if isinstance(any_pattern, list) and not has_variables(any_pattern) and not has_references(any_pattern):
         out[id(any_pattern)] = [compile_pattern(p) for p in any_pattern]
     for fe in validate.get("foreach") or []:
         _pattern_plans(fe, out)

@@ -16,10 +16,11 @@ from policy_platform.engines.kyverno.context import ContextError, inject, load_e
 from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search
 from policy_platform.engines.kyverno.operators import OperatorError
 from policy_platform.engines.kyverno.pattern import PatternError, match_pattern, path_tuple
+from policy_platform.engines.kyverno.references import ReferenceError_, has_references, resolve_references
 from policy_platform.engines.kyverno.variables import SubstitutionError, substitute_all
 from policy_platform.model.findings import Status
 
-EVAL_ERRORS = (SubstitutionError, ConditionError, OperatorError, JMESPathError, ContextError)
+EVAL_ERRORS = (SubstitutionError, ConditionError, OperatorError, JMESPathError, ContextError, ReferenceError_)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,10 @@ def validate_level(level: Level, context: dict[str, Any], resource: Any, *, top:
     return Result(Status.ERROR, f"validation rule {level.rule_name} has nothing to validate")
 
 
+def _references(pattern: Any) -> Any:
+    return resolve_references(pattern) if has_references(pattern) else pattern
+
+
 def _deny(level: Level, context: dict[str, Any]) -> Result:
     deny = level.spec.get("deny") or {}
     conditions = deny.get("conditions") if isinstance(deny, dict) else None
@@ -136,7 +141,7 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
         pattern = plans.get(id(spec["pattern"]))
         if pattern is None:
             try:
-                pattern = substitute_all(spec["pattern"], context)
+                pattern = substitute_all(_references(spec["pattern"]), context)
             except EVAL_ERRORS as exc:
                 return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
         err = match_pattern(resource, pattern)
@@ -155,7 +160,7 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
     patterns = plans.get(id(any_pattern))
     if patterns is None:
         try:
-            patterns = substitute_all(any_pattern, context)
+            patterns = [substitute_all(_references(p), context) for p in any_pattern]
         except EVAL_ERRORS as exc:
             return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
     failed: list[str] = []
