@@ -268,6 +268,7 @@ def test_failure_action_overrides() -> None:
         (lambda p: p["spec"].update(rules=[]), "spec.rules must be a non-empty list"),
         (lambda p: p["spec"]["rules"][0].pop("match"), "match is required"),
         (lambda p: p["spec"]["rules"][0]["validate"].update(patern={}), "unknown field 'patern'"),
+        (lambda p: p["spec"].update(validationFailureAction="Block"), "must be Enforce or Audit, got 'Block'"),
     ],
 )
 def test_invalid_policy_raises_with_file_and_line(mutation: Any, message: str) -> None:

@@ -119,6 +119,13 @@ def _check_fields(block: Mapping[str, Any], allowed: frozenset[str], where: str,
         raise _fail(f"{where}: unknown field {unknown[0]!r}", file, line)
 
 
+def _check_action(value: Any, where: str, file: str, line: int | None, *, required: bool = False) -> None:
+    if value is None and not required:
+        return
+    if value not in ("Enforce", "enforce", "Audit", "audit"):
+        raise _fail(f"{where}: must be Enforce or Audit, got {value!r}", file, line)
+
+
 def _variable_bodies(value: Any, out: list[str]) -> None:
     if isinstance(value, str):
         if "{{" in value:
@@ -255,6 +262,10 @@ def load_policy(data: Any, *, file: str = "", line: int | None = None, origin: O
     if not isinstance(spec, dict):
         raise _fail(f"{where}: spec must be a mapping", file, line)
     _check_fields(spec, SPEC_FIELDS, f"{where}: spec", file, line)
+    _check_action(spec.get("validationFailureAction"), f"{where}: spec.validationFailureAction", file, line)
+    for i, ov in enumerate(spec.get("validationFailureActionOverrides") or []):
+        action = ov.get("action") if isinstance(ov, dict) else None
+        _check_action(action, f"{where}: spec.validationFailureActionOverrides[{i}].action", file, line, required=True)
     raw_rules = spec.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise _fail(f"{where}: spec.rules must be a non-empty list", file, line)
@@ -282,6 +293,7 @@ def load_policy(data: Any, *, file: str = "", line: int | None = None, origin: O
             if not isinstance(validate, dict):
                 raise _fail(f"{rwhere} ({rname}): validate must be a mapping", file, line)
             _check_fields(validate, VALIDATE_FIELDS, f"{rwhere} ({rname}).validate", file, line)
+            _check_action(validate.get("failureAction"), f"{rwhere} ({rname}).validate.failureAction", file, line)
     namespace = str(meta.get("namespace") or "") if kind == "Policy" else ""
     if kind == "Policy" and not namespace:
         namespace = "default"
