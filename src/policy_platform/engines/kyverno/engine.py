@@ -31,15 +31,19 @@ OFFLINE = ("mutate", "generate", "verifyImages")
 
 @dataclass(frozen=True, slots=True)
 class LoadedPolicies:
-    """Compiled policies and exceptions, with a kind index (policy positions per kind; wildcard policies apart)."""
+    """Compiled policies and exceptions with a kind index: ``by_kind`` maps a kind to the positions of every policy
+    that may apply to it (wildcard-kind policies merged in, load order); ``any_kind`` serves kinds not in the index."""
 
     policies: tuple[Policy, ...] = ()
     exceptions: tuple[PolicyException, ...] = ()
     by_kind: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     any_kind: tuple[int, ...] = ()
 
-    def candidates(self, kind: str) -> list[Policy]:
-        idx = sorted(set(self.by_kind.get(kind, ())) | set(self.any_kind))
+    def candidates(self, kind: str) -> Sequence[Policy]:
+        """Policies that may have a rule for ``kind``, in load order."""
+        idx = self.by_kind.get(kind)
+        if idx is None:
+            return [self.policies[i] for i in self.any_kind]
         return [self.policies[i] for i in idx]
 
     @staticmethod
@@ -59,10 +63,11 @@ class LoadedPolicies:
             else:
                 for k in kinds:
                     by_kind.setdefault(k, []).append(i)
+        merged = {k: tuple(sorted(set(v) | set(any_kind))) for k, v in by_kind.items()}
         return LoadedPolicies(
             policies=tuple(policies),
             exceptions=tuple(exceptions),
-            by_kind={k: tuple(v) for k, v in by_kind.items()},
+            by_kind=merged,
             any_kind=tuple(any_kind),
         )
 
@@ -260,9 +265,10 @@ class KyvernoEngine:
     ) -> Result | None:
         if rule.load_error:
             return Result(Status.ERROR, rule.load_error)
-        for exc in loaded.exceptions:
-            if exc.covers(policy.name, rule.name) and exc.applies(req, ctx):
-                return Result(Status.SKIP, f"rule skipped due to policy exception {exc.name}")
+        if loaded.exceptions:
+            for exc in loaded.exceptions:
+                if exc.covers(policy.name, rule.name) and exc.applies(req, ctx):
+                    return Result(Status.SKIP, f"rule skipped due to policy exception {exc.name}")
         if rule.handler in OFFLINE:
             return Result(Status.SKIP, f"skip: {rule.handler} rules are not supported offline")
         data = rule.data
@@ -273,10 +279,12 @@ class KyvernoEngine:
             rv = rule_values.get((policy.plain_name, base_name))
         if rv is not None:
             ctx = inject(ctx, rv.values)
-        try:
-            ctx = load_entries(data.get("context"), ctx)
-        except EVAL_ERRORS as exc:
-            return Result(Status.ERROR, f"failed to load context: {exc}")
+        entries = data.get("context")
+        if entries:
+            try:
+                ctx = load_entries(entries, ctx)
+            except EVAL_ERRORS as exc:
+                return Result(Status.ERROR, f"failed to load context: {exc}")
         pre = data.get("preconditions")
         if pre is not None:
             try:
