@@ -12,7 +12,7 @@ from policy_platform._internal.yamlio import dump, load_single
 from policy_platform.engines.kyverno.applyrun import apply, counts, effective_status, exit_code, policy_report
 from policy_platform.engines.kyverno.engine import KyvernoEngine, LoadedPolicies, Options
 from policy_platform.engines.kyverno.inputs import load_policy_files, load_yaml_mapping
-from policy_platform.engines.kyverno.testreport import _table
+from policy_platform.engines.kyverno.testreport import table
 from policy_platform.engines.kyverno.values import Values
 from policy_platform.errors import UsageError
 
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                         row.append(" ".join(o.message.split()))
                     rows.append(row)
             headers = ["ID", "POLICY", "RULE", "RESOURCE", "RESULT"] + (["MESSAGE"] if args.detailed_results else [])
-            out.extend(_table(rows, headers))
+            out.extend(table(rows, headers))
             out.append("")
         else:
             for res in result.resources:

@@ -319,10 +319,8 @@ class KyvernoEngine:
 
     def _pod_security(self, rule: Rule, validate: Mapping[str, Any], resource: dict[str, Any]) -> Result | None:
         try:
-            from policy_platform.engines.kyverno import podsecurity
-
-            evaluate_pod_security = getattr(podsecurity, "evaluate_pod_security")  # noqa: B009 - written in parallel
-        except (ImportError, AttributeError):
+            from policy_platform.engines.kyverno.podsecurity import evaluate_pod_security
+        except ImportError:
             return Result(Status.ERROR, "podSecurity support not available")
         try:
             res = evaluate_pod_security(validate["podSecurity"], resource, rule_name=rule.name)

@@ -12,7 +12,8 @@ from policy_platform.engines.kyverno.testrunner import Case, TestReport
 _GREEN, _RED, _RESET = "\033[32m", "\033[31m", "\033[0m"
 
 
-def _table(rows: list[list[str]], headers: list[str]) -> list[str]:
+def table(rows: list[list[str]], headers: list[str]) -> list[str]:
+    """Box-drawn table lines (the shape of the Kyverno CLI tables)."""
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
@@ -55,7 +56,7 @@ def render_text(
                 if detailed:
                     row.append(" ".join(c.message.split()))
                 rows.append(row)
-            lines.extend(_table(rows, headers))
+            lines.extend(table(rows, headers))
         lines.append("")
     passed = sum(1 for r in reports for c in r.cases if c.ok)
     failed = sum(1 for r in reports for c in r.cases if not c.ok)
@@ -71,7 +72,7 @@ def render_text(
         rows = [
             [str(i), r.name, c.policy, c.rule, f"{c.kind}/{c.resource}", reason(c)] for i, (r, c) in enumerate(bad, 1)
         ]
-        lines.extend(_table(rows, ["ID", "TEST", "POLICY", "RULE", "RESOURCE", "REASON"]))
+        lines.extend(table(rows, ["ID", "TEST", "POLICY", "RULE", "RESOURCE", "REASON"]))
     return "\n".join(lines) + "\n"
 
 
