@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.oci_registry import Registry
+
 from policy_platform.bundle.build import build_bundle
 from policy_platform.bundle.oci import default_tags, fetch_bundle, push_bundle, write_pulled
 from policy_platform.config import load_config

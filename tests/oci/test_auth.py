@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from tests.oci_registry import PASSWORD, USER, Registry
+
 from policy_platform.errors import RegistryError
 from policy_platform.oci.auth import Credentials, credentials_from_docker_config, parse_challenge
 from policy_platform.oci.client import RegistryClient

@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from tests.oci_registry import Registry
+
 from policy_platform.bundle.build import build_bundle
 from policy_platform.bundle.oci import push_bundle
 from policy_platform.config import load_config

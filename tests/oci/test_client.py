@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.oci_registry import PASSWORD, USER, Registry
+
 from policy_platform.errors import IntegrityError, RegistryError
 from policy_platform.oci import media
 from policy_platform.oci.client import RegistryClient, sha256_digest
@@ -139,6 +139,7 @@ def test_tag_pagination(registry: Registry) -> None:
 
 def test_unreachable_registry_fails_after_retries(tmp_path: Path) -> None:
     from tests.oci_registry import free_port
+
     from policy_platform.oci.client import RegistryOptions
 
     host = f"127.0.0.1:{free_port()}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.oci_registry import Registry, push_image, push_index
+
 from policy_platform.errors import IntegrityError, SourceError
 from policy_platform.oci.client import RegistryClient
 from policy_platform.oci.image import extract_path, select_image

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers import POLICY, platform
-
 from tests.oci_registry import Registry, push_image
+
 from policy_platform.bundle.build import build_bundle
 from policy_platform.bundle.oci import push_bundle
 from policy_platform.bundle.signing import generate_keypair, sign_reference, verify_reference
