@@ -193,3 +193,25 @@ def test_checks_are_reported_not_ignored(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 1
     assert cases[0]["actual"] == "error"
     assert cases[0]["message"] == "checks[0]: kyverno-json assertions are not supported by policy-platform"
+
+
+@pytest.mark.parametrize(
+    ("result_line", "strict_ok", "compat_ok"),
+    [
+        # kyverno 1.13 counts an expected fail as agreeing with any rule response
+        ("{policy: require-team, rule: check-team, kind: Pod, resources: [good], result: fail}", False, True),
+        # ... and a policy without any rule response on the resource ("excluded") as agreeing with anything
+        ("{policy: require-team, rule: check-team, kind: Service, resources: [svc], result: pass}", False, True),
+        # a missing resource is "not found" in both modes
+        ("{policy: require-team, rule: check-team, kind: Pod, resources: [nope], result: pass}", False, False),
+        ("{policy: require-team, rule: check-team, kind: Pod, resources: [bad], result: pass}", False, False),
+    ],
+)
+def test_compat_kyverno_113(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], result_line: str, strict_ok: bool, compat_ok: bool
+) -> None:
+    _write(tmp_path, TEST.split("results:")[0] + "results:\n- " + result_line + "\n")
+    _, strict = _json(tmp_path, capsys)
+    code, compat = _json(tmp_path, capsys, "--compat", "kyverno-1.13")
+    assert (strict[0]["ok"], compat[0]["ok"]) == (strict_ok, compat_ok)
+    assert code == (0 if compat_ok else 1)

@@ -35,24 +35,38 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--remove-color", action="store_true", help="no ANSI colours")
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: number of cores)")
     parser.add_argument("-o", "--output", default="", help="write the report to this file instead of stdout")
+    parser.add_argument(
+        "--compat",
+        choices=("strict", "kyverno-1.13"),
+        default="strict",
+        help="kyverno-1.13: the loose oracle of kyverno test 1.13 (an expected fail agrees with any rule response; "
+        "a policy with no rule response on the resource agrees with anything), for migrating suites",
+    )
 
 
-def run_tests(paths: list[str], *, file_name: str, selector: Selector, jobs: int) -> list[TestReport]:
+def run_tests(
+    paths: list[str], *, file_name: str, selector: Selector, jobs: int, compat: bool = False
+) -> list[TestReport]:
     """Discover and run every test file; reports in discovery order."""
     files = discover(paths, file_name)
     if not files:
         raise UsageError(f"no {file_name} found under {', '.join(paths)}")
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if workers <= 1 or len(files) < 4:
-        return [run_test_file(f, selector) for f in files]
+        return [run_test_file(f, selector, compat) for f in files]
     with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-        return list(pool.map(run_test_file, files, [selector] * len(files), chunksize=max(1, len(files) // 32)))
+        n = len(files)
+        return list(pool.map(run_test_file, files, [selector] * n, [compat] * n, chunksize=max(1, n // 32)))
 
 
 def run(args: argparse.Namespace) -> int:
     selector = Selector.parse(args.test_case_selector)
     reports = run_tests(
-        [str(Path(p)) for p in args.paths], file_name=args.file_name, selector=selector, jobs=args.jobs
+        [str(Path(p)) for p in args.paths],
+        file_name=args.file_name,
+        selector=selector,
+        jobs=args.jobs,
+        compat=args.compat == "kyverno-1.13",
     )
     if args.format == "json":
         text = render_json(reports, fail_only=args.fail_only)

@@ -146,8 +146,12 @@ def _string_list(data: Mapping[str, Any], key: str, file: str) -> list[str]:
     return list(value)
 
 
-def run_test_file(path: Path, selector: Selector | None = None) -> TestReport:
-    """Load and run one test file; never raises for bad content (errors become error cases)."""
+def run_test_file(path: Path, selector: Selector | None = None, compat: bool = False) -> TestReport:
+    """Load and run one test file; never raises for bad content (errors become error cases).
+
+    ``compat`` reproduces the loose oracle of ``kyverno test`` 1.13 (for migration): an expected ``fail`` agrees with
+    any rule response, and a policy without any rule response on the resource ("excluded") agrees with anything.
+    """
     selector = selector or Selector()
     file = str(path)
     try:
@@ -161,13 +165,13 @@ def run_test_file(path: Path, selector: Selector | None = None) -> TestReport:
     name = str(meta.get("name") or data.get("name") or path.parent)
     report = TestReport(name=name, file=file)
     try:
-        _run(path, data, report, selector)
+        _run(path, data, report, selector, compat)
     except PolicyPlatformError as exc:
         report.errors.append(str(exc))
     return report
 
 
-def _run(path: Path, data: dict[str, Any], report: TestReport, selector: Selector) -> None:
+def _run(path: Path, data: dict[str, Any], report: TestReport, selector: Selector, compat: bool) -> None:
     file = str(path)
     unknown = sorted(str(k) for k in data if k not in TEST_FIELDS)
     if unknown:
@@ -218,7 +222,9 @@ def _run(path: Path, data: dict[str, Any], report: TestReport, selector: Selecto
                  f"checks[{i}]: kyverno-json assertions are not supported by policy-platform", file)
         )
     for r in results:
-        report.cases.extend(_cases(report.name, file, r, evaluated, known, policy_set.failed_names, selector))
+        report.cases.extend(
+            _cases(report.name, file, r, evaluated, known, policy_set.failed_names, selector, compat=compat)
+        )
 
 
 def _cases(
@@ -229,6 +235,8 @@ def _cases(
     known: set[str],
     failed: Mapping[str, str],
     selector: Selector,
+    *,
+    compat: bool = False,
 ) -> list[Case]:
     policy = str(r.get("policy") or "")
     rule = str(r.get("rule") or "")
@@ -253,18 +261,21 @@ def _cases(
             continue
         actuals: list[RuleOutcome] = []
         found_resource = False
+        policy_responded = False
         for rkind, rname, rns, outcomes in evaluated:
             if rkind != kind or name not in (rname, f"{rns}/{rname}"):
                 continue
             found_resource = True
+            policy_responded = policy_responded or any(o.policy == policy for o in outcomes)
             actuals.extend(o for o in outcomes if o.policy == policy and o.rule in rule_names)
         if not actuals:
             msg = "no rule response" if found_resource else f"no {kind} resource named {name!r}"
-            out.append(Case(test, policy, rule, name, kind, expected, NO_RESULT, False, msg, file))
+            excluded = compat and found_resource and not policy_responded
+            out.append(Case(test, policy, rule, name, kind, expected, NO_RESULT, excluded, msg, file))
             continue
         statuses = sorted({o.status.value for o in actuals})
         actual = statuses[0] if len(statuses) == 1 else ",".join(statuses)
-        ok = all(o.status.value == expected for o in actuals)
+        ok = all(o.status.value == expected for o in actuals) or (compat and expected == "fail")
         message = next((o.message for o in actuals if o.status.value != expected), actuals[0].message)
         out.append(Case(test, policy, rule, name, kind, expected, actual, ok, message, file))
     return out
