@@ -210,7 +210,7 @@ def test_checks_are_reported_not_ignored(tmp_path: Path, capsys: pytest.CaptureF
 def test_compat_kyverno_113(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], result_line: str, strict_ok: bool, compat_ok: bool
 ) -> None:
-    _write(tmp_path, TEST.split("results:")[0] + "results:\n- " + result_line + "\n")
+    _write(tmp_path, TEST.split("results:", maxsplit=1)[0] + "results:\n- " + result_line + "\n")
     _, strict = _json(tmp_path, capsys)
     code, compat = _json(tmp_path, capsys, "--compat", "kyverno-1.13")
     assert (strict[0]["ok"], compat[0]["ok"]) == (strict_ok, compat_ok)
