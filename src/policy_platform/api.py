@@ -17,7 +17,7 @@ from policy_platform._internal.yamlio import Document, load_stream, read_text
 from policy_platform.config import PlatformConfig, load_config
 from policy_platform.engines.base import EngineContext, PolicyDocument
 from policy_platform.engines.runner import to_findings
-from policy_platform.errors import ConfigError, EnvironmentDetectionError
+from policy_platform.errors import ConfigError, EnvironmentDetectionError, PolicyLoadError
 from policy_platform.model.findings import (
     Finding,
     Location,
@@ -256,6 +256,27 @@ def lint_app_values(
     return findings, list(ruleset.notices), merged
 
 
+def _policy_load_findings(policies: Sequence[RenderedPolicy], errors: Sequence[PolicyLoadError]) -> list[Finding]:
+    """A policy that fails to load is an ``error`` finding naming it (and blocks); every other policy still runs."""
+    by_place = {(p.document.file, p.document.start_line + 1): p for p in policies}
+    out: list[Finding] = []
+    for err in errors:
+        pol = by_place.get((err.file or "", err.line or 0))
+        out.append(
+            Finding(
+                engine="kyverno",
+                policy=pol.name if pol else "",
+                rule="(policy load)",
+                status=Status.ERROR,
+                severity=Severity.HIGH,
+                message=err.message,
+                location=Location(file=err.file or "", line=err.line),
+                origin=pol.origin if pol else None,
+            )
+        )
+    return out
+
+
 def check(
     *,
     config: PlatformConfig | str | Path,
@@ -322,7 +343,8 @@ def check(
         from policy_platform.engines.kyverno import KyvernoEngine
 
         engine = KyvernoEngine()
-        loaded = engine.load([PolicyDocument(p.document, p.origin) for p in rendered.policies])
+        loaded, load_errors = engine.load_tolerant([PolicyDocument(p.document, p.origin) for p in rendered.policies])
+        findings += _policy_load_findings(rendered.policies, load_errors)
         ctx = EngineContext(environment=envname, kubernetes_version=kube)
         for doc in app_build.documents:
             tpl = app_build.templates.get(doc.index, "")

@@ -307,5 +307,27 @@ def test_duplicate_values_key_is_a_lint_parser_error(cli: Cli, example: Path) ->
     report = json.loads(out)
     lint = [f for f in report["findings"] if f["engine"] == "spectral"]
     assert [(f["rule"], f["status"], f["message"], f["location"]["file"], f["location"]["line"]) for f in lint] == [
-        ("parser", "fail", "Duplicate key: replicas", "backend-applications/cd/values.dev.yaml", 3)]
+        ("parser", "fail", "Duplicate key: replicas", "backend-applications/cd/values.dev.yaml", 3)
+    ]
+    assert code == 1
+
+
+def test_invalid_policy_is_an_error_and_the_others_still_run(cli: Cli, example: Path) -> None:
+    bad = example / "kyverno-curated/restrict-service-types.yaml"
+    bad.write_text(bad.read_text().replace("validationFailureAction: Audit", "validationFailureAction: Block"))
+    code, out, _ = cli("check", "--config", str(example), "--env", "dev", "--format", "json")
+    report = json.loads(out)
+    errors = [f for f in report["findings"] if f["status"] == "error"]
+    assert len(errors) == 1
+    err = errors[0]
+    assert (err["policy"], err["rule"], err["location"]["file"]) == (
+        "restrict-service-types",
+        "(policy load)",
+        "kyverno-curated/restrict-service-types.yaml",
+    )
+    assert "Block" in err["message"]
+    assert err["origin"]["source"] == "kyverno-curated"
+    assert ("kyverno", "require-resource-limits", "check-cpu-memory", DEPLOY, "warn") in {
+        key(f) for f in report["findings"] if f["resource"]
+    }
     assert code == 1

@@ -34,7 +34,7 @@ def render_check(report: CheckReport) -> str:
     if rows:
         lines += ["| | engine | policy | rule | resource | location | message |", "|---|---|---|---|---|---|---|"]
         for f in rows:
-            res = f.resource.display() if f.resource and f.resource.kind != "Values" else "values"
+            res = "" if f.resource is None else ("values" if f.resource.kind == "Values" else f.resource.display())
             loc = f.location.display() if f.location else ""
             lines.append(
                 f"| {ICON[f.status]} {f.status.value} | {f.engine} | {_cell(f.policy)} | {_cell(f.rule)} | "

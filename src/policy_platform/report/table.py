@@ -28,7 +28,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _row(f: Finding) -> list[str]:
     res = f.resource
-    resource = res.display() if res and res.kind != "Values" else "values"
+    resource = "" if res is None else ("values" if res.kind == "Values" else res.display())
     msg = " ".join(f.message.split())
     if len(msg) > MAX_MESSAGE:
         msg = msg[: MAX_MESSAGE - 1] + "…"
