@@ -24,7 +24,7 @@ def _selected(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The parser; only the selected command's module is imported (all of them for the top-level help)."""
+    """The parser; only the selected command's module is imported (all of them only for the top-level --help)."""
     parser = _Parser(
         prog=PROG,
         description="Aggregate, render, package and enforce Kubernetes policy repositories.",
@@ -32,8 +32,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     selected = _selected(argv)
+    wants_overview = selected is None and (not argv or any(a in ("-h", "--help") for a in argv))
     for name in COMMANDS:
-        if selected is not None and name != selected:
+        if name != selected and not wants_overview:
             sub.add_parser(name)
             continue
         module = load(name)
