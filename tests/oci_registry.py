@@ -328,8 +328,9 @@ def push_image(
     *,
     docker: bool = False,
     platform: tuple[str, str] = ("linux", "amd64"),
+    compression: str = "gzip",
 ) -> tuple[str, int]:
-    """Push an image of gzip layers; return (manifest digest, manifest size)."""
+    """Push an image of gzip (or zstd, or uncompressed) layers; return (manifest digest, manifest size)."""
     import gzip
     import hashlib
 
@@ -340,11 +341,20 @@ def push_image(
     descs, diff_ids = [], []
     for entries in layers:
         raw = layer_tar(entries)
-        gz = gzip.compress(raw, mtime=0)
+        if compression == "zstd":
+            import zstandard
+
+            gz = zstandard.ZstdCompressor().compress(raw)
+            layer_type = media.OCI_LAYER_ZSTD
+        elif compression == "none":
+            gz = raw
+            layer_type = "application/vnd.oci.image.layer.v1.tar"
+        else:
+            gz = gzip.compress(raw, mtime=0)
+            layer_type = media.DOCKER_LAYER_GZIP if docker else media.OCI_LAYER_GZIP
         diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
         client.push_blob(repo, gz)
-        descs.append({"mediaType": media.DOCKER_LAYER_GZIP if docker else media.OCI_LAYER_GZIP,
-                      "digest": sha256_digest(gz), "size": len(gz)})
+        descs.append({"mediaType": layer_type, "digest": sha256_digest(gz), "size": len(gz)})
     config = json.dumps({"os": platform[0], "architecture": platform[1],
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
     client.push_blob(repo, config)

@@ -55,6 +55,16 @@ def test_whiteouts_opaque_and_links(registry: Registry, docker: bool) -> None:
     }
 
 
+@pytest.mark.parametrize("compression", ["zstd", "none"])
+def test_zstd_and_uncompressed_layers(registry: Registry, compression: str) -> None:
+    repo = f"images/layers-{compression}"
+    with RegistryClient(registry.host, registry.options()) as client:
+        push_image(client, repo, "v1", [BASE, UPPER], compression=compression)
+        tree = extract_path(client, repo, select_image(client, repo, "v1"), "/repos/sec/")
+    assert _files(tree)["keep.yaml"] == "keep: 2\n"
+    assert "old.yaml" not in _files(tree)
+
+
 def test_whiteout_on_ancestor_wipes_the_subpath(registry: Registry) -> None:
     repo = "images/ancestor"
     with RegistryClient(registry.host, registry.options()) as client:
