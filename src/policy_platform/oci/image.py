@@ -116,10 +116,10 @@ def _decompressed(fh: IO[bytes], media_type: str, what: str) -> IO[bytes]:
         return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
     if magic == b"\x28\xb5\x2f\xfd" or media_type.endswith("+zstd"):
         try:
-            import zstandard  # type: ignore[import-not-found]
+            import zstandard
         except ImportError as exc:
             raise SourceError(f"{what}: zstd-compressed layer needs the 'zstandard' package") from exc
-        return zstandard.ZstdDecompressor().stream_reader(fh)  # type: ignore[no-any-return]
+        return zstandard.ZstdDecompressor().stream_reader(fh)
     return fh
 
 
