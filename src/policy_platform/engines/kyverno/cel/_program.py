@@ -43,7 +43,7 @@ from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 if TYPE_CHECKING:
     from policy_platform.engines.kyverno.cel._interpreter import Interpreter
 from policy_platform.engines.kyverno.cel._library import FUNCTIONS, authorizer_stub
-from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, rewrite, variable_refs
+from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, bind_object_paths, rewrite, variable_refs
 
 __all__ = [
     "CelError",
@@ -109,11 +109,17 @@ def _cel() -> Any:
 
 @dataclass(frozen=True, slots=True)
 class _Program:
-    """One compiled expression with the ``variables.<name>`` it references."""
+    """One compiled expression with the ``variables.<name>`` it references.
+
+    ``fast`` is the same expression with ``object`` field chains read from variables (``paths``: name → (path, has),
+    see :func:`._syntax.bind_object_paths`), or None when there are none.
+    """
 
     source: str
     program: Any = field(repr=False, compare=False)
     variable_refs: tuple[str, ...] = ()
+    fast: Any = field(default=None, repr=False, compare=False)
+    paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +176,16 @@ def _compile(
         program = _cel().compile(rewritten)
     except (ValueError, RuntimeError) as err:
         raise CelError(f"{location}: {what} {one_line!r}: {_compile_message(str(err))}") from None
-    return _Program(source, program, refs), rewritten
+    fast: Any = None
+    paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+    try:
+        bound, found = bind_object_paths(rewritten)
+        if found:
+            fast = _cel().compile(bound)
+            paths = tuple((name, path, has) for name, (path, has) in found.items())
+    except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
+        fast, paths = None, ()
+    return _Program(source, program, refs, fast, paths), rewritten
 
 
 def _compile_message(text: str) -> str:
@@ -319,7 +334,7 @@ class ResourceActivation:
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
-    __slots__ = ("_bindings", "_context", "_params_set")
+    __slots__ = ("_bindings", "_context", "_params_set", "_paths")
 
     def __init__(
         self,
@@ -344,6 +359,7 @@ class ResourceActivation:
         self._bindings = bindings
         self._context = cel.Context(variables=bindings, functions=dict(FUNCTIONS))
         self._params_set = False
+        self._paths: set[str] = set()
 
     def _bind(self, name: str, value: Any) -> None:
         self._context.add_variable(name, value)
@@ -355,7 +371,35 @@ class ResourceActivation:
             self._params_set = params is not None
 
     def _run(self, expr: _Program) -> Any:
-        return expr.program.execute(self._context)
+        if expr.fast is None:
+            return expr.program.execute(self._context)
+        done = self._paths
+        for name, path, has in expr.paths:
+            if name in done:
+                continue
+            done.add(name)
+            value: Any = self._bindings["object"]
+            for seg in path[:-1] if has else path:
+                if not isinstance(value, dict) or seg not in value:
+                    break
+                value = value[seg]
+            else:
+                if has:
+                    if not isinstance(value, dict):
+                        continue
+                    value = path[-1] in value
+                self._context.add_variable(name, value)
+        return expr.fast.execute(self._context)
+
+    def _plain_error(self, expr: _Program, err: Exception) -> Exception:
+        """The error of the expression as written (not the path-bound form), for error text."""
+        if expr.fast is None:
+            return err
+        try:
+            expr.program.execute(self._context)
+        except Exception as plain:
+            return plain
+        return err
 
     def _interpreter(self, variables: Sequence[_Variable] = ()) -> Interpreter:
         """The slow path with cel-go's error semantics, over the same data (see :mod:`._interpreter`)."""
@@ -381,7 +425,7 @@ def _evaluate(act: ResourceActivation, expr: _Program, slow: list[Interpreter], 
     except CelRuntimeError:
         raise
     except Exception:  # a construct the interpreter does not cover: report the engine's own error
-        raise CelRuntimeError(_error_text(fast_error)) from None
+        raise CelRuntimeError(_error_text(act._plain_error(expr, fast_error))) from None
 
 
 def _activation(

@@ -740,3 +740,144 @@ def rewrite(src: str, variables: Mapping[str, str] | None = None) -> str:
 def rewrite_optional(src: str) -> str:
     """Return ``src`` unchanged when it has no optional syntax, else an equivalent plain-CEL expression."""
     return rewrite(src)
+
+
+# ------------------------------------------------------------------------------------------------ path binding
+
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+_PATH_NAMES: dict[tuple[tuple[str, ...], bool], str] = {}
+
+
+def _path_name(path: tuple[str, ...], has: bool) -> str:
+    key = (path, has)
+    name = _PATH_NAMES.get(key)
+    if name is None:
+        name = _PATH_NAMES[key] = f"__path{len(_PATH_NAMES) + 1}"
+    return name
+
+
+def _object_chain(node: Node) -> tuple[str, ...] | None:
+    """The fields of a plain selection chain ``object.a.b`` (at least one field), else None."""
+    fields: list[str] = []
+    while isinstance(node, Select) and not node.optional:
+        fields.append(node.field)
+        node = node.operand
+    if fields and isinstance(node, Ident) and node.name == "object":
+        return tuple(reversed(fields))
+    return None
+
+
+def _shadows_object(node: Node) -> bool:
+    """Whether a macro anywhere in ``node`` binds a variable named ``object``."""
+    if isinstance(node, Call):
+        if node.name in _MACROS and any(isinstance(a, Ident) and a.name == "object" for a in node.args):
+            return True
+        return any(_shadows_object(a) for a in node.args) or (
+            node.target is not None and _shadows_object(node.target)
+        )
+    if isinstance(node, Select):
+        return _shadows_object(node.operand)
+    if isinstance(node, Index):
+        return _shadows_object(node.operand) or _shadows_object(node.key)
+    if isinstance(node, Unary):
+        return _shadows_object(node.operand)
+    if isinstance(node, Binary):
+        return _shadows_object(node.left) or _shadows_object(node.right)
+    if isinstance(node, Ternary):
+        return _shadows_object(node.cond) or _shadows_object(node.then) or _shadows_object(node.other)
+    if isinstance(node, ListLit):
+        return any(_shadows_object(i) for i in node.items)
+    if isinstance(node, MapLit):
+        return any(_shadows_object(k) or _shadows_object(v) for k, v in node.entries)
+    return False
+
+
+def _bind(node: Node, found: dict[str, tuple[tuple[str, ...], bool]]) -> Node:
+    if isinstance(node, Select):
+        path = _object_chain(node)
+        if path is not None:
+            name = _path_name(path, False)
+            found[name] = (path, False)
+            return Ident(name)
+        return Select(_bind(node.operand, found), node.field, node.optional)
+    if isinstance(node, Call):
+        if node.target is None and node.name == "has" and len(node.args) == 1:
+            path = _object_chain(node.args[0])
+            if path is not None:
+                name = _path_name(path, True)
+                found[name] = (path, True)
+                return Ident(name)
+            return node
+        target = None if node.target is None else _bind(node.target, found)
+        return Call(node.name, tuple(_bind(a, found) for a in node.args), target)
+    if isinstance(node, Index):
+        return Index(_bind(node.operand, found), _bind(node.key, found), node.optional)
+    if isinstance(node, Unary):
+        return Unary(node.op, _bind(node.operand, found))
+    if isinstance(node, Binary):
+        return Binary(node.op, _bind(node.left, found), _bind(node.right, found))
+    if isinstance(node, Ternary):
+        return Ternary(_bind(node.cond, found), _bind(node.then, found), _bind(node.other, found))
+    if isinstance(node, ListLit):
+        return ListLit(tuple(_bind(i, found) for i in node.items))
+    if isinstance(node, MapLit):
+        return MapLit(tuple((_bind(k, found), _bind(v, found)) for k, v in node.entries))
+    return node
+
+
+def _prec(node: Node) -> int:
+    if isinstance(node, Ternary):
+        return 0
+    if isinstance(node, Binary):
+        return _BIN_PREC[node.op]
+    if isinstance(node, Unary):
+        return 6
+    return 7
+
+
+def _text(node: Node, need: int = 0) -> str:
+    """Plain CEL text of a tree without optional syntax, parenthesized where its precedence is below ``need``."""
+    if isinstance(node, Literal | Ident):
+        text = node.name if isinstance(node, Ident) else node.text
+    elif isinstance(node, Raw):
+        text = f"({node.text})"
+    elif isinstance(node, Select):
+        text = f"{_text(node.operand, 7)}.{node.field}"
+    elif isinstance(node, Index):
+        text = f"{_text(node.operand, 7)}[{_text(node.key)}]"
+    elif isinstance(node, Call):
+        args = ", ".join(_text(a) for a in node.args)
+        text = f"{node.name}({args})" if node.target is None else f"{_text(node.target, 7)}.{node.name}({args})"
+    elif isinstance(node, Unary):
+        text = f"{node.op}{_text(node.operand, 6)}"
+    elif isinstance(node, Binary):
+        prec = _BIN_PREC[node.op]
+        text = f"{_text(node.left, prec)} {node.op} {_text(node.right, prec + 1)}"
+    elif isinstance(node, Ternary):
+        text = f"{_text(node.cond, 1)} ? {_text(node.then, 1)} : {_text(node.other, 0)}"
+    elif isinstance(node, ListLit):
+        text = "[" + ", ".join(_text(i) for i in node.items) + "]"
+    else:
+        text = "{" + ", ".join(f"{_text(k)}: {_text(v)}" for k, v in node.entries) + "}"
+    return text if _prec(node) >= need else f"({text})"
+
+
+def bind_object_paths(src: str) -> tuple[str, dict[str, tuple[tuple[str, ...], bool]]]:
+    """``src`` (plain CEL) with each field chain ``object.a.b`` replaced by a variable, and those variables.
+
+    The Rust engine copies a map on every member access, so ``object.spec.x`` costs in proportion to the whole
+    object; a variable bound to the value at ``object.a.b`` costs in proportion to that value only. Each variable maps
+    to ``(path, has)``: ``has`` False binds the value at ``path``, ``has`` True binds the result of
+    ``has(object.<path>)`` (``path[-1] in`` the map at ``path[:-1]``). The caller binds a variable only when the path
+    resolves (to a map, for ``has``); otherwise the variable stays undefined, the engine reports an error and the
+    caller takes the slow path with the original expression, exactly as for the missing key in the original. Returns
+    ``(src, {})`` when nothing applies.
+    """
+    tree = parse(src)
+    if _shadows_object(tree):
+        return src, {}
+    found: dict[str, tuple[tuple[str, ...], bool]] = {}
+    bound = _bind(tree, found)
+    if not found:
+        return src, {}
+    return _text(bound), found
