@@ -93,6 +93,26 @@ def with_default_namespace(resource: dict[str, Any], namespace: str) -> dict[str
     return out
 
 
+def _statement_keys(value: Any, out: set[str]) -> None:
+    """Every mapping key anywhere in a match/exclude statement."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(str(k))
+            _statement_keys(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _statement_keys(v, out)
+
+
+def _str_items(mapping: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    """The items of a labels/annotations map as a hashable key, or None when some key or value is not a string."""
+    items = tuple(mapping.items())
+    for k, v in items:
+        if type(k) is not str or type(v) is not str:
+            return None
+    return items
+
+
 class KyvernoEngine:
     """Kyverno 1.13 validation, offline."""
 
@@ -102,6 +122,8 @@ class KyvernoEngine:
         self.options = options or Options()
         # per-engine memo of (policy, namespace) → outcome properties incl. the resolved failure action
         self._props: dict[tuple[int, str], dict[str, str]] = {}
+        # per-engine memo of match/exclude: policy id → (policy, what its statements read, {request key: rules})
+        self._match: dict[int, tuple[Policy, tuple[bool, bool, bool], dict[Any, tuple[Rule, ...]]]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -181,7 +203,7 @@ class KyvernoEngine:
             if req is None:
                 req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
                 requests[operation] = req
-            applicable = [r for r in policy.rules if r.applies(kind, req)]
+            applicable = self._applicable(policy, kind, req)
             if not applicable:
                 continue
             if base is None:
@@ -233,6 +255,45 @@ class KyvernoEngine:
                 if policy.apply_one and status in (Status.PASS, Status.FAIL):
                     break
         return out
+
+    def _applicable(self, policy: Policy, kind: str, req: Request) -> tuple[Rule, ...]:
+        """The rules of ``policy`` whose match/exclude select the request, memoized on what the statements read.
+
+        Matching reads the request's operation, group, version, kind and namespace, plus the name, labels or
+        annotations only when some statement has a name/names/namespaces, selector or annotations filter; the
+        namespace labels and user info are fixed per engine. Requests that agree on those share the answer.
+        """
+        entry = self._match.get(id(policy))
+        if entry is None or entry[0] is not policy:
+            keys: set[str] = set()
+            for rule in policy.rules:
+                _statement_keys(rule.data.get("match"), keys)
+                _statement_keys(rule.data.get("exclude"), keys)
+            needs = (
+                bool(keys & {"name", "names", "namespaces"}),
+                "selector" in keys,
+                "annotations" in keys,
+            )
+            entry = (policy, needs, {})
+            self._match[id(policy)] = entry
+        _, (need_name, need_labels, need_annotations), memo = entry
+        key: Any = (req.operation, req.group, req.version, req.kind, req.namespace)
+        if need_name or req.kind == "Namespace":
+            key = (*key, req.name)
+        if need_labels:
+            labels = _str_items(req.labels)
+            key = None if labels is None else (*key, labels)
+        if need_annotations and key is not None:
+            annotations = _str_items(req.annotations)
+            key = None if annotations is None else (*key, annotations)
+        if key is not None:
+            found = memo.get(key)
+            if found is not None:
+                return found
+        applicable = tuple(r for r in policy.rules if r.applies(kind, req))
+        if key is not None and len(memo) < 100_000:
+            memo[key] = applicable
+        return applicable
 
     def _base_context(self, resource: dict[str, Any], namespace: str) -> dict[str, Any]:
         ctx: dict[str, Any] = {"request": {"object": resource, "operation": "CREATE", "namespace": namespace}}

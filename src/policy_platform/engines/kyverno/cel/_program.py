@@ -43,7 +43,13 @@ from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 if TYPE_CHECKING:
     from policy_platform.engines.kyverno.cel._interpreter import Interpreter
 from policy_platform.engines.kyverno.cel._library import FUNCTIONS, authorizer_stub
-from policy_platform.engines.kyverno.cel._syntax import CelSyntaxError, bind_object_paths, rewrite, variable_refs
+from policy_platform.engines.kyverno.cel._syntax import (
+    CelSyntaxError,
+    bind_object_paths,
+    rewrite,
+    tokenize,
+    variable_refs,
+)
 
 __all__ = [
     "CelError",
@@ -107,6 +113,17 @@ def _cel() -> Any:
 # ------------------------------------------------------------------------------------------------ compiled forms
 
 
+_LAZY_ROOTS = ("object", "oldObject")
+
+
+def _roots(text: str) -> tuple[str, ...]:
+    try:
+        names = {t.text for t in tokenize(text) if t.kind == "ident"}
+    except CelSyntaxError:
+        return _LAZY_ROOTS
+    return tuple(r for r in _LAZY_ROOTS if r in names)
+
+
 @dataclass(frozen=True, slots=True)
 class _Program:
     """One compiled expression with the ``variables.<name>`` it references.
@@ -120,6 +137,7 @@ class _Program:
     variable_refs: tuple[str, ...] = ()
     fast: Any = field(default=None, repr=False, compare=False)
     paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+    roots: tuple[str, ...] = _LAZY_ROOTS  # the lazily bound roots (object, oldObject) the executed program names
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,14 +196,16 @@ def _compile(
         raise CelError(f"{location}: {what} {one_line!r}: {_compile_message(str(err))}") from None
     fast: Any = None
     paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+    roots = _roots(rewritten)
     try:
         bound, found = bind_object_paths(rewritten)
         if found:
             fast = _cel().compile(bound)
             paths = tuple((name, path, has) for name, (path, has) in found.items())
+            roots = _roots(bound)
     except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
-        fast, paths = None, ()
-    return _Program(source, program, refs, fast, paths), rewritten
+        fast, paths, roots = None, (), _roots(rewritten)
+    return _Program(source, program, refs, fast, paths, roots), rewritten
 
 
 def _compile_message(text: str) -> str:
@@ -357,7 +377,9 @@ class ResourceActivation:
             "variables": {},
         }
         self._bindings = bindings
-        self._context = cel.Context(variables=bindings, functions=dict(FUNCTIONS))
+        # object and oldObject are converted for the engine only when a program names them (see _run)
+        eager = {k: v for k, v in bindings.items() if k not in _LAZY_ROOTS}
+        self._context = cel.Context(variables=eager, functions=dict(FUNCTIONS))
         self._params_set = False
         self._paths: set[str] = set()
 
@@ -371,9 +393,13 @@ class ResourceActivation:
             self._params_set = params is not None
 
     def _run(self, expr: _Program) -> Any:
+        done = self._paths
+        for root in expr.roots:
+            if root not in done:
+                done.add(root)
+                self._context.add_variable(root, self._bindings[root])
         if expr.fast is None:
             return expr.program.execute(self._context)
-        done = self._paths
         for name, path, has in expr.paths:
             if name in done:
                 continue
@@ -395,6 +421,10 @@ class ResourceActivation:
         """The error of the expression as written (not the path-bound form), for error text."""
         if expr.fast is None:
             return err
+        for root in _LAZY_ROOTS:
+            if root not in self._paths:
+                self._paths.add(root)
+                self._context.add_variable(root, self._bindings[root])
         try:
             expr.program.execute(self._context)
         except Exception as plain:
