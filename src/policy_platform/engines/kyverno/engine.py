@@ -363,7 +363,7 @@ class KyvernoEngine:
         if req.operation == "DELETE" and handler in ("podSecurity", "pattern", "anyPattern"):
             return None  # Kyverno skips pattern and podSecurity validation of a deleted resource: no rule response
         if handler == "podSecurity":
-            return self._pod_security(rule, validate, resource)
+            return self._pod_security(rule, validate, resource, activations.setdefault("podSecurity", {}))
         if handler == "cel":
             return self._cel(rule, resource, req, activations)
         level = rule.level
@@ -378,13 +378,15 @@ class KyvernoEngine:
             )
         return validate_level(level, ctx, resource, top=True)
 
-    def _pod_security(self, rule: Rule, validate: Mapping[str, Any], resource: dict[str, Any]) -> Result | None:
+    def _pod_security(
+        self, rule: Rule, validate: Mapping[str, Any], resource: dict[str, Any], memo: dict[Any, Any]
+    ) -> Result | None:
         try:
             from policy_platform.engines.kyverno.podsecurity import evaluate_pod_security
         except ImportError:
             return Result(Status.ERROR, "podSecurity support not available")
         try:
-            res = evaluate_pod_security(validate["podSecurity"], resource, rule_name=rule.name)
+            res = evaluate_pod_security(validate["podSecurity"], resource, rule_name=rule.name, memo=memo)
         except ValueError as exc:
             return Result(Status.ERROR, f"invalid podSecurity: {exc}")
         if res.status == "pass":

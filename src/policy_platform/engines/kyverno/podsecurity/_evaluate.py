@@ -18,8 +18,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import re2
@@ -52,8 +54,8 @@ CONTROLS: Mapping[str, tuple[str, ...]] = {
 _LEVELS = ("privileged", "baseline", "restricted")
 _VERSION = re2.compile(r"^v1\.(0|[1-9][0-9]*)$")
 _CONTROLLERS = frozenset({"DaemonSet", "Deployment", "Job", "StatefulSet", "ReplicaSet", "ReplicationController"})
-_DIGITS = re2.compile(r"\d+")
-_WORDS = re2.compile(r"[a-zA-Z]+")
+_DIGITS = re.compile(r"[0-9]+")  # RE2's \d: ASCII digits only
+_WORDS = re.compile(r"[a-zA-Z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,25 +155,50 @@ def _pod_of(resource: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str
 # ------------------------------------------------------------------------------------------------ evaluation
 
 
-def _evaluate(level: str, minor: int | None, metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> list[_Failure]:
-    failures: list[_Failure] = []
+@lru_cache(maxsize=64)
+def _plan(level: str, minor: int | None) -> tuple[tuple[str, Callable[..., CheckResult]], ...]:
+    """The (check ID, check function) pairs that run for a level and version, in registry order."""
+    plan: list[tuple[str, Callable[..., CheckResult]]] = []
     for check_id, module in CHECKS.items():
         if level == "baseline" and module.LEVEL != "baseline":
             continue
         versions = module.VERSIONS
         selected = [versions[-1]] if minor is None else [v for v in versions if v.minor <= minor]
-        for version in selected:
-            result: CheckResult = version.check(metadata, spec)
+        plan.extend((check_id, version.check) for version in selected)
+    return tuple(plan)
+
+
+def _evaluate(
+    level: str,
+    minor: int | None,
+    metadata: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    memo: dict[Any, Any] | None = None,
+    key: Any = None,
+) -> list[_Failure]:
+    """The failing checks; ``memo`` (per resource) keeps the check results under ``key`` for later rules."""
+    failed: list[tuple[str, CheckResult]] | None = None if memo is None else memo.get(key)
+    if failed is None:
+        failed = []
+        for check_id, check in _plan(level, minor):
+            result: CheckResult = check(metadata, spec)
             if not result.allowed:
-                failures.append(_Failure(check_id, result, list(result.errors)))
-    return failures
+                failed.append((check_id, result))
+        if memo is not None:
+            memo[key] = failed
+    return [_Failure(check_id, result, list(result.errors)) for check_id, result in failed]
+
+
+@lru_cache(maxsize=1024)
+def _wildcard_rx(pattern: str) -> Any:
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re2.escape(c) for c in pattern)
+    return re2.compile(rx, options=_DOTALL)
 
 
 def _wildcard(patterns: Sequence[str], value: str) -> bool:
     """Kyverno's wildcard match: ``*`` any run, ``?`` one character, nothing else special."""
     for pattern in patterns:
-        rx = "".join(".*" if c == "*" else "." if c == "?" else re2.escape(c) for c in pattern)
-        if re2.fullmatch(rx, value, options=_DOTALL) is not None:
+        if _wildcard_rx(pattern).fullmatch(value) is not None:
             return True
     return False
 
@@ -268,12 +295,13 @@ def _apply_excludes(
     failures: list[_Failure],
     metadata: Mapping[str, Any],
     spec: Mapping[str, Any],
+    memo: dict[Any, Any] | None = None,
 ) -> list[_Failure]:
     for exclude in excludes:
         if not exclude.images:
             reduced = {k: v for k, v in spec.items() if k not in ("initContainers", "ephemeralContainers")}
             reduced["containers"] = [{"name": "fake"}]
-            excluded = _evaluate(level, minor, metadata, reduced)
+            excluded = _evaluate(level, minor, metadata, reduced, memo, ("pod", level, minor))
             failures = _exempt(failures, excluded, exclude, spec, reduced, container_level=False)
         else:
             matching: dict[str, Any] = {}
@@ -284,7 +312,7 @@ def _apply_excludes(
                 if kept:
                     matching[kind] = kept
             meta = {k: metadata[k] for k in ("name", "namespace") if k in metadata}
-            excluded = _evaluate(level, minor, meta, matching)
+            excluded = _evaluate(level, minor, meta, matching, memo, ("images", level, minor, exclude.images))
             failures = _exempt(failures, excluded, exclude, spec, matching, container_level=True)
     return failures
 
@@ -319,17 +347,23 @@ def _convert_field(field: str, kind: str) -> str:
     return field.replace("metadata", "spec.template.metadata")
 
 
-def evaluate_pod_security(spec: Mapping[str, Any], resource: Mapping[str, Any], *, rule_name: str) -> PodSecurityResult:
-    """Evaluate a rule's ``validate.podSecurity`` on a Pod or pod controller; raises ``ValueError`` for a bad spec."""
+def evaluate_pod_security(
+    spec: Mapping[str, Any], resource: Mapping[str, Any], *, rule_name: str, memo: dict[Any, Any] | None = None
+) -> PodSecurityResult:
+    """Evaluate a rule's ``validate.podSecurity`` on a Pod or pod controller; raises ``ValueError`` for a bad spec.
+
+    ``memo``: an empty dict per resource, passed to every call for that same (unchanged) resource, lets rules share
+    the check results of a level and version.
+    """
     level, minor, excludes = _parse_spec(spec)
     version = str(spec.get("version") or "")
     pod = _pod_of(resource)
     if pod is None:
         return PodSecurityResult("error", "Error while getting new resource: could not find correct resource type")
     metadata, pod_spec = pod
-    failures = [] if level == "privileged" else _evaluate(level, minor, metadata, pod_spec)
+    failures = [] if level == "privileged" else _evaluate(level, minor, metadata, pod_spec, memo, ("main", level, minor))
     if failures and excludes:
-        failures = _apply_excludes(level, minor, excludes, failures, metadata, pod_spec)
+        failures = _apply_excludes(level, minor, excludes, failures, metadata, pod_spec, memo)
     if not failures:
         return PodSecurityResult("pass", f"Validation rule '{rule_name}' passed.")
     kind = str(resource.get("kind") or "")
