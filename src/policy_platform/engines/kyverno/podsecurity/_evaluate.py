@@ -197,10 +197,7 @@ def _wildcard_rx(pattern: str) -> Any:
 
 def _wildcard(patterns: Sequence[str], value: str) -> bool:
     """Kyverno's wildcard match: ``*`` any run, ``?`` one character, nothing else special."""
-    for pattern in patterns:
-        if _wildcard_rx(pattern).fullmatch(value) is not None:
-            return True
-    return False
+    return any(_wildcard_rx(pattern).fullmatch(value) is not None for pattern in patterns)
 
 
 _DOTALL = re2.Options()
