@@ -358,7 +358,9 @@ def evaluate_pod_security(
     if pod is None:
         return PodSecurityResult("error", "Error while getting new resource: could not find correct resource type")
     metadata, pod_spec = pod
-    failures = [] if level == "privileged" else _evaluate(level, minor, metadata, pod_spec, memo, ("main", level, minor))
+    failures = (
+        [] if level == "privileged" else _evaluate(level, minor, metadata, pod_spec, memo, ("main", level, minor))
+    )
     if failures and excludes:
         failures = _apply_excludes(level, minor, excludes, failures, metadata, pod_spec, memo)
     if not failures:
