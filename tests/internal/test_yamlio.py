@@ -75,3 +75,26 @@ def test_read_errors(tmp_path: Path) -> None:
     (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(InputFileError, match="not UTF-8"):
         load_single(tmp_path / "bin.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: &x {b: 1}\nc: *x\n", {"a": {"b": 1}, "c": {"b": 1}}),
+        ("<<: {a: 1}\nb: 2\n", {"a": 1, "b": 2}),
+        ("a: !!str 12\nb: !!int '7'\n", {"a": "12", "b": 7}),
+        ("a: !!binary aGk=\n", {"a": b"hi"}),
+        ("[yes, off, 010, 1e3, .inf, '', ~, x]\n", [True, False, 8, 1000.0, float("inf"), "", None, "x"]),
+    ],
+)
+def test_fast_and_standard_construction_agree(text: str, expected: Any) -> None:
+    assert load_stream(text, "f.yaml")[0].data == expected
+
+
+def test_aliases_share_one_object_and_unknown_tags_fail() -> None:
+    data = load_stream("a: &x [1]\nb: *x\n", "f.yaml")[0].data
+    assert data["a"] is data["b"]
+    with pytest.raises(InputFileError):
+        load_stream("a: !foo x\n", "f.yaml")
+    with pytest.raises(InputFileError):
+        load_stream("? [1]\n: 2\n", "f.yaml")
