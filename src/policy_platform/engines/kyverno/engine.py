@@ -365,7 +365,7 @@ class KyvernoEngine:
         if handler == "podSecurity":
             return self._pod_security(rule, validate, resource, activations.setdefault("podSecurity", {}))
         if handler == "cel":
-            return self._cel(rule, resource, req, activations)
+            return self._cel(rule, resource, req, activations, loaded)
         level = rule.level
         if level is None or (rv is not None and rv.foreach_values):
             level = Level(
@@ -395,7 +395,28 @@ class KyvernoEngine:
             return Result(Status.FAIL, res.message)
         return Result(Status.SKIP, res.message or "skipped")
 
-    def _cel(self, rule: Rule, resource: dict[str, Any], req: Request, activations: dict[str, Any]) -> Result | None:
+    def _cel_programs(self, loaded: LoadedPolicies, req: Request) -> list[Any]:
+        """The CEL programs of every cel rule that applies to the request (to bind their inputs in one batch)."""
+        programs: list[Any] = []
+        for policy in loaded.candidates(req.kind):
+            if policy.kind == "Policy" and req.namespace != policy.namespace:
+                continue
+            for rule in self._applicable(policy, req.kind, req):
+                if rule.handler == "cel" and rule.compiled is not None and not rule.load_error:
+                    validation, pre = rule.compiled
+                    programs.extend(validation.programs())
+                    if pre is not None:
+                        programs.extend(pre.programs())
+        return programs
+
+    def _cel(
+        self,
+        rule: Rule,
+        resource: dict[str, Any],
+        req: Request,
+        activations: dict[str, Any],
+        loaded: LoadedPolicies,
+    ) -> Result | None:
         try:
             from policy_platform.engines.kyverno import cel as cel_mod
         except ImportError:
@@ -418,6 +439,7 @@ class KyvernoEngine:
             activation = cel_mod.ResourceActivation(
                 obj=resource, old_object=old, request=request, namespace_object=ns_obj
             )
+            activation.prepare(self._cel_programs(loaded, req))
             activations[req.operation] = activation
         if compiled_pre is not None:
             try:

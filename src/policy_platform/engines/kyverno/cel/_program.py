@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import sys
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -113,7 +113,7 @@ def _cel() -> Any:
 # ------------------------------------------------------------------------------------------------ compiled forms
 
 
-_LAZY_ROOTS = ("object", "oldObject")
+_LAZY_ROOTS = ("object", "oldObject", "request", "namespaceObject", "authorizer", "params", "variables")
 
 
 def _roots(text: str) -> tuple[str, ...]:
@@ -137,7 +137,7 @@ class _Program:
     variable_refs: tuple[str, ...] = ()
     fast: Any = field(default=None, repr=False, compare=False)
     paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
-    roots: tuple[str, ...] = _LAZY_ROOTS  # the lazily bound roots (object, oldObject) the executed program names
+    roots: tuple[str, ...] = _LAZY_ROOTS  # the (lazily bound) activation roots the executed program names
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +163,13 @@ class CompiledValidation:
     validations: tuple[_Validation, ...]
     has_params: bool = False
 
+    def programs(self) -> Iterator[_Program]:
+        """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
+        for validation in self.validations:
+            yield validation.expr
+            if validation.message_expression is not None:
+                yield validation.message_expression
+
 
 @dataclass(frozen=True, slots=True)
 class _Condition:
@@ -176,6 +183,10 @@ class CompiledPreconditions:
 
     location: str
     conditions: tuple[_Condition, ...]
+
+    def programs(self) -> Iterator[_Program]:
+        """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
+        return (c.expr for c in self.conditions)
 
 
 def _compile(
@@ -377,9 +388,8 @@ class ResourceActivation:
             "variables": {},
         }
         self._bindings = bindings
-        # object and oldObject are converted for the engine only when a program names them (see _run)
-        eager = {k: v for k, v in bindings.items() if k not in _LAZY_ROOTS}
-        self._context = cel.Context(variables=eager, functions=dict(FUNCTIONS))
+        # bindings are converted for the engine only when a program names them, in batches (see prepare)
+        self._context = cel.Context(variables={}, functions=dict(FUNCTIONS))
         self._params_set = False
         self._paths: set[str] = set()
 
@@ -389,17 +399,17 @@ class ResourceActivation:
     def _set_params(self, params: Any) -> None:
         if params is not None or self._params_set:
             self._bindings["params"] = params
+            self._paths.add("params")
             self._bind("params", params)
             self._params_set = params is not None
 
-    def _run(self, expr: _Program) -> Any:
+    def _pending(self, expr: _Program, out: dict[str, Any]) -> None:
+        """Add to ``out`` the bindings and bound paths ``expr`` reads that the engine's context does not hold yet."""
         done = self._paths
         for root in expr.roots:
             if root not in done:
                 done.add(root)
-                self._context.add_variable(root, self._bindings[root])
-        if expr.fast is None:
-            return expr.program.execute(self._context)
+                out[root] = self._bindings[root]
         for name, path, has in expr.paths:
             if name in done:
                 continue
@@ -414,8 +424,26 @@ class ResourceActivation:
                     if not isinstance(value, dict):
                         continue
                     value = path[-1] in value
-                self._context.add_variable(name, value)
-        return expr.fast.execute(self._context)
+                out[name] = value
+
+    def prepare(self, programs: Iterable[_Program]) -> None:
+        """Bind at once everything ``programs`` read (optional; saves work when several programs will run).
+
+        The engine rebuilds its evaluation state on the first execution after any change to the context, so one
+        batch before the first program is cheaper than one change before each.
+        """
+        out: dict[str, Any] = {}
+        for expr in programs:
+            self._pending(expr, out)
+        if out:
+            self._context.update(out)
+
+    def _run(self, expr: _Program) -> Any:
+        out: dict[str, Any] = {}
+        self._pending(expr, out)
+        if out:
+            self._context.update(out)
+        return (expr.program if expr.fast is None else expr.fast).execute(self._context)
 
     def _plain_error(self, expr: _Program, err: Exception) -> Exception:
         """The error of the expression as written (not the path-bound form), for error text."""
