@@ -18,7 +18,7 @@ from typing import Any
 from policy_platform.engines.base import RuleOutcome
 from policy_platform.engines.kyverno.engine import KyvernoEngine, LoadedPolicies
 from policy_platform.engines.kyverno.inputs import expand_lists, expand_paths, read_documents
-from policy_platform.model.findings import InputError
+from policy_platform.model.findings import InputError, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +58,48 @@ def _init(job: _Job) -> None:
     _WORKER.append(job)
 
 
-def _evaluate_file(path: str) -> tuple[list[ResourceResult], list[InputError], float, float]:
+# A worker's results travel back compactly: pickling ~80 frozen dataclass outcomes per resource (and rebuilding them
+# through their __setstate__) cost the parent more than evaluating. Outcomes become tuples that point into a table
+# of the (policy, rule, severity, origin, properties) they share; equal messages are sent once.
+_Encoded = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+_STATUS = {s.value: s for s in Status}
+
+
+def _encode(results: list[ResourceResult]) -> _Encoded:
+    table: list[tuple[Any, ...]] = []
+    index: dict[tuple[Any, ...], int] = {}
+    messages: dict[str, str] = {}
+    out: list[tuple[Any, ...]] = []
+    for res in results:
+        encoded = []
+        for o in res.outcomes:
+            key = (o.policy, o.rule, o.severity, id(o.origin), id(o.properties))
+            t = index.get(key)
+            if t is None:
+                t = index[key] = len(table)
+                table.append((o.policy, o.rule, o.severity, o.origin, o.properties))
+            encoded.append((t, o.status.value, messages.setdefault(o.message, o.message), o.path))
+        out.append((res.file, res.line, res.api_version, res.kind, res.namespace, res.name, encoded))
+    return table, out
+
+
+def _decode(encoded: _Encoded) -> list[ResourceResult]:
+    table, rows = encoded
+    status = _STATUS
+    results: list[ResourceResult] = []
+    for file, line, api_version, kind, namespace, name, outcomes in rows:
+        decoded = []
+        for t, st, message, path in outcomes:
+            policy, rule, severity, origin, properties = table[t]
+            decoded.append(RuleOutcome(policy, rule, status[st], message, path, severity, origin, properties))
+        results.append(ResourceResult(file, line, api_version, kind, namespace, name, tuple(decoded)))
+    return results
+
+
+def _evaluate_file(path: str) -> tuple[_Encoded, list[InputError], float, float]:
     job = _WORKER[0]
-    return evaluate_file(job.engine, job.loaded, path)
+    results, errors, parse, evaluate = evaluate_file(job.engine, job.loaded, path)
+    return _encode(results), errors, parse, evaluate
 
 
 def evaluate_file(
@@ -108,8 +147,8 @@ def apply(
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(workers, len(files)), initializer=_init, initargs=(_Job(engine, loaded),)) as pool:
             chunks = pool.imap(_evaluate_file, files, chunksize=max(1, len(files) // (workers * 8)))
-            for results, errors, p, e in chunks:
-                out.resources.extend(results)
+            for encoded, errors, p, e in chunks:
+                out.resources.extend(_decode(encoded))
                 out.errors.extend(errors)
                 parse += p
                 evaluate += e
