@@ -195,6 +195,7 @@ class KyvernoEngine:
         requests: dict[str, Request] = {}
         has_values = bool(opts.values.resources or opts.values.global_values)
         out: list[RuleOutcome] = []
+        plan: list[tuple[Policy, str, Request, tuple[Rule, ...]]] = []
         for policy in policies:
             if policy.kind == "Policy" and namespace != policy.namespace:
                 continue
@@ -204,8 +205,10 @@ class KyvernoEngine:
                 req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
                 requests[operation] = req
             applicable = self._applicable(policy, kind, req)
-            if not applicable:
-                continue
+            if applicable:
+                plan.append((policy, operation, req, applicable))
+        activations["plan"] = plan  # the cel handler binds the inputs of all applicable cel rules at once
+        for policy, operation, req, applicable in plan:
             if base is None:
                 base = self._base_context(resource, namespace)
             ctx = add_values(base, opts.values.resources.get((policy.plain_name, name)))
@@ -365,7 +368,7 @@ class KyvernoEngine:
         if handler == "podSecurity":
             return self._pod_security(rule, validate, resource, activations.setdefault("podSecurity", {}))
         if handler == "cel":
-            return self._cel(rule, resource, req, activations, loaded)
+            return self._cel(rule, resource, req, activations)
         level = rule.level
         if level is None or (rv is not None and rv.foreach_values):
             level = Level(
@@ -395,13 +398,12 @@ class KyvernoEngine:
             return Result(Status.FAIL, res.message)
         return Result(Status.SKIP, res.message or "skipped")
 
-    def _cel_programs(self, loaded: LoadedPolicies, req: Request) -> list[Any]:
-        """The CEL programs of every cel rule that applies to the request (to bind their inputs in one batch)."""
+    @staticmethod
+    def _cel_programs(plan: Sequence[tuple[Policy, str, Request, tuple[Rule, ...]]]) -> list[Any]:
+        """The CEL programs of every applicable cel rule of a resource (to bind their inputs in one batch)."""
         programs: list[Any] = []
-        for policy in loaded.candidates(req.kind):
-            if policy.kind == "Policy" and req.namespace != policy.namespace:
-                continue
-            for rule in self._applicable(policy, req.kind, req):
+        for _policy, _operation, _req, applicable in plan:
+            for rule in applicable:
                 if rule.handler == "cel" and rule.compiled is not None and not rule.load_error:
                     validation, pre = rule.compiled
                     programs.extend(validation.programs())
@@ -409,14 +411,7 @@ class KyvernoEngine:
                         programs.extend(pre.programs())
         return programs
 
-    def _cel(
-        self,
-        rule: Rule,
-        resource: dict[str, Any],
-        req: Request,
-        activations: dict[str, Any],
-        loaded: LoadedPolicies,
-    ) -> Result | None:
+    def _cel(self, rule: Rule, resource: dict[str, Any], req: Request, activations: dict[str, Any]) -> Result | None:
         try:
             from policy_platform.engines.kyverno import cel as cel_mod
         except ImportError:
@@ -439,7 +434,7 @@ class KyvernoEngine:
             activation = cel_mod.ResourceActivation(
                 obj=resource, old_object=old, request=request, namespace_object=ns_obj
             )
-            activation.prepare(self._cel_programs(loaded, req))
+            activation.prepare(self._cel_programs(activations.get("plan") or ()))
             activations[req.operation] = activation
         if compiled_pre is not None:
             try:
