@@ -179,3 +179,26 @@ def test_condition_short_circuit_skips_errors() -> None:
 )
 def test_in_family_edges(op: str, key: Any, value: Any, expected: bool) -> None:
     assert get_operator(op)(key, value) is expected
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"request": {"operation": "CREATE"}}, "CREATE"),
+        ({"request": {"operation": ""}}, "BACKGROUND"),
+        ({"request": {"operation": None}}, "BACKGROUND"),
+        ({"request": {}}, "BACKGROUND"),
+        ({}, "BACKGROUND"),
+        ({"request": "x"}, "BACKGROUND"),
+        ({"request": {"operation": 0}}, 0),
+        ({"request": {"operation": []}}, "BACKGROUND"),
+        ({"request": {"operation": False}}, "BACKGROUND"),
+    ],
+)
+def test_chain_or_literal_fast_path_matches_the_interpreter(data: Any, expected: Any) -> None:
+    from policy_platform.engines.kyverno import jmespath_dialect as jd
+
+    expression = "request.operation || 'BACKGROUND'"
+    assert jd.search(expression, data) == expected
+    slow = jd._INTERPRETER.visit(jd.compile_expression(expression), data)
+    assert slow == expected and type(slow) is type(expected)

@@ -162,10 +162,7 @@ def compile_expression(expression: str) -> Any:
         raise JMESPathError(f"invalid JMESPath expression {expression!r}: {first}") from None
 
 
-@lru_cache(maxsize=16384)
-def _field_chain(expression: str) -> tuple[str, ...] | None:
-    """The keys of a plain ``a.b.c`` expression (None for anything else), for a direct walk."""
-    ast = compile_expression(expression)
+def _chain_of(ast: Any) -> tuple[str, ...] | None:
     if ast["type"] == "field":
         return (ast["value"],)
     if ast["type"] != "subexpression":
@@ -176,6 +173,22 @@ def _field_chain(expression: str) -> tuple[str, ...] | None:
             return None
         keys.append(child["value"])
     return tuple(keys)
+
+
+@lru_cache(maxsize=16384)
+def _field_chain(expression: str) -> tuple[str, ...] | None:
+    """The keys of a plain ``a.b.c`` expression (None for anything else), for a direct walk."""
+    return _chain_of(compile_expression(expression))
+
+
+@lru_cache(maxsize=16384)
+def _chain_or_literal(expression: str) -> tuple[tuple[str, ...], Any] | None:
+    """(keys, literal node) of ``a.b.c || <literal>`` (e.g. ``request.operation || 'BACKGROUND'``), else None."""
+    ast = compile_expression(expression)
+    if ast["type"] != "or_expression" or ast["children"][1]["type"] != "literal":
+        return None
+    chain = _chain_of(ast["children"][0])
+    return None if chain is None else (chain, ast["children"][1])
 
 
 def search(expression: str, data: Any) -> Any:
@@ -191,6 +204,18 @@ def search(expression: str, data: Any) -> Any:
             else:
                 return None
         return value
+    or_literal = _chain_or_literal(expression)
+    if or_literal is not None:  # as visit_or_expression: a soft walk (missing key → null), the literal when falsy
+        keys, literal = or_literal
+        value = data
+        for key in keys:
+            if not isinstance(value, dict):
+                value = None
+                break
+            value = value.get(key)
+            if value is None:
+                break
+        return literal["value"] if _INTERPRETER._is_false(value) else value
     ast = compile_expression(expression)
     try:
         return _INTERPRETER.visit(ast, data)
