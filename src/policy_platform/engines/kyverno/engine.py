@@ -124,6 +124,8 @@ class KyvernoEngine:
         self._props: dict[tuple[int, str], dict[str, str]] = {}
         # per-engine memo of match/exclude: policy id → (policy, what its statements read, {request key: rules})
         self._match: dict[int, tuple[Policy, tuple[bool, bool, bool], dict[Any, tuple[Rule, ...]]]] = {}
+        # per-engine memo of the CREATE-request candidates per (loaded, group, version, kind, namespace)
+        self._static: dict[tuple[Any, ...], tuple[LoadedPolicies, list[tuple[Policy, tuple[Rule, ...] | None]]]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -196,10 +198,16 @@ class KyvernoEngine:
         has_values = bool(opts.values.resources or opts.values.global_values)
         out: list[RuleOutcome] = []
         plan: list[tuple[Policy, str, Request, tuple[Rule, ...]]] = []
-        for policy in policies:
+        if not has_values:
+            create = Request.of(resource, operation="CREATE", namespace_labels=ns_labels, user_info=opts.user_info)
+            for policy, known in self._static_plan(loaded, policies, kind, create):
+                applicable = self._applicable(policy, kind, create) if known is None else known
+                if applicable:
+                    plan.append((policy, "CREATE", create, applicable))
+        for policy in policies if has_values else ():
             if policy.kind == "Policy" and namespace != policy.namespace:
                 continue
-            operation = opts.values.operation_for(policy.plain_name, name) if has_values else "CREATE"
+            operation = opts.values.operation_for(policy.plain_name, name)
             req = requests.get(operation)
             if req is None:
                 req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
@@ -259,13 +267,7 @@ class KyvernoEngine:
                     break
         return out
 
-    def _applicable(self, policy: Policy, kind: str, req: Request) -> tuple[Rule, ...]:
-        """The rules of ``policy`` whose match/exclude select the request, memoized on what the statements read.
-
-        Matching reads the request's operation, group, version, kind and namespace, plus the name, labels or
-        annotations only when some statement has a name/names/namespaces, selector or annotations filter; the
-        namespace labels and user info are fixed per engine. Requests that agree on those share the answer.
-        """
+    def _match_entry(self, policy: Policy) -> tuple[Policy, tuple[bool, bool, bool], dict[Any, tuple[Rule, ...]]]:
         entry = self._match.get(id(policy))
         if entry is None or entry[0] is not policy:
             keys: set[str] = set()
@@ -279,7 +281,37 @@ class KyvernoEngine:
             )
             entry = (policy, needs, {})
             self._match[id(policy)] = entry
-        _, (need_name, need_labels, need_annotations), memo = entry
+        return entry
+
+    def _static_plan(
+        self, loaded: LoadedPolicies, policies: Sequence[Policy], kind: str, req: Request
+    ) -> list[tuple[Policy, tuple[Rule, ...] | None]]:
+        """For a CREATE request: the candidate policies (namespace filter applied), each with its applicable rules
+        when they depend only on (group, version, kind, namespace), else None (name, labels or annotations matter).
+        Memoized per (loaded policies, group, version, kind, namespace)."""
+        key = (id(loaded), req.group, req.version, kind, req.namespace)
+        entry = self._static.get(key)
+        if entry is not None and entry[0] is loaded:
+            return entry[1]
+        items: list[tuple[Policy, tuple[Rule, ...] | None]] = []
+        for policy in policies:
+            if policy.kind == "Policy" and req.namespace != policy.namespace:
+                continue
+            needs = self._match_entry(policy)[1]
+            dynamic = any(needs) or kind == "Namespace"
+            items.append((policy, None if dynamic else self._applicable(policy, kind, req)))
+        if len(self._static) < 10_000:
+            self._static[key] = (loaded, items)
+        return items
+
+    def _applicable(self, policy: Policy, kind: str, req: Request) -> tuple[Rule, ...]:
+        """The rules of ``policy`` whose match/exclude select the request, memoized on what the statements read.
+
+        Matching reads the request's operation, group, version, kind and namespace, plus the name, labels or
+        annotations only when some statement has a name/names/namespaces, selector or annotations filter; the
+        namespace labels and user info are fixed per engine. Requests that agree on those share the answer.
+        """
+        _, (need_name, need_labels, need_annotations), memo = self._match_entry(policy)
         key: Any = (req.operation, req.group, req.version, req.kind, req.namespace)
         if need_name or req.kind == "Namespace":
             key = (*key, req.name)
