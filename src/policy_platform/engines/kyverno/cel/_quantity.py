@@ -9,32 +9,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import re2
+from policy_platform.engines.kyverno.quantity import parse_quantity as _parse
 
 __all__ = ["QuantityError", "parse_quantity"]
 
-_RE = re2.compile(r"^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$")
-
 _PATTERN_TEXT = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
-
-_SUFFIX: dict[str, Fraction] = {
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 10**3),
-    "": Fraction(1),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-}
 
 
 class QuantityError(ValueError):
@@ -42,14 +21,12 @@ class QuantityError(ValueError):
 
 
 def parse_quantity(text: str) -> Fraction:
-    """Parse a quantity string into an exact :class:`~fractions.Fraction`; raises :class:`QuantityError`."""
-    match = _RE.match(text.strip()) if isinstance(text, str) else None
-    if match is None:
+    """Parse a quantity string into an exact :class:`~fractions.Fraction`; raises :class:`QuantityError`.
+
+    The grammar and values are those of :func:`policy_platform.engines.kyverno.quantity.parse_quantity` (one parser for
+    the whole engine); CEL's ``quantity()`` also accepts surrounding whitespace and reports Kubernetes' error text.
+    """
+    value = _parse(text.strip()) if isinstance(text, str) else None
+    if value is None:
         raise QuantityError(f"quantities must match the regular expression {_PATTERN_TEXT!r}: {text!r}")
-    sign, number, suffix = match.group(1), match.group(2), match.group(3) or ""
-    value = Fraction(number)
-    if suffix[:1] in ("e", "E") and suffix not in _SUFFIX:
-        value *= Fraction(10) ** int(suffix[1:])
-    else:
-        value *= _SUFFIX[suffix]
-    return -value if sign == "-" else value
+    return value
