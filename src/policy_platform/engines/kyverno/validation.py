@@ -160,7 +160,8 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
     patterns = plans.get(id(any_pattern))
     if patterns is None:
         try:
-            patterns = [substitute_all(_references(p), context) for p in any_pattern]
+            # Kyverno substitutes the anyPattern list as one document: paths (for {{@}}) start at the index
+            patterns = [substitute_all(_references(p), context, (str(i),)) for i, p in enumerate(any_pattern)]
         except EVAL_ERRORS as exc:
             return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
     failed: list[str] = []

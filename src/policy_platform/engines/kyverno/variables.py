@@ -4,6 +4,15 @@ A variable is ``{{…}}`` not preceded by a backslash and may hold one level of 
 resolve first and the string is re-scanned. A string that is exactly one variable becomes the typed value; otherwise
 strings are inserted as-is and other values as Go JSON (``null``, ``{"a":1}``). ``\\{{`` escapes a variable. Every
 string leaf and every map key of a document is visited.
+
+``{{@}}`` (the body is exactly ``@``) stands for the JSON path of the node being substituted, as Kyverno computes it
+(``substituteVariablesIfAny`` in ``vars.go`` with ``pkg/utils/jsonpointer``): the node's path inside the document
+handed to :func:`substitute_all`, cut after a ``foreach`` component if any, **minus its first two components** (Kyverno
+wrote this for whole-rule substitution, where they are ``validate``/``pattern`` or ``mutate``/``overlay``), prefixed by
+``target`` when the context has that key, else ``request.object``, and written as JMESPath (``[0]`` for indices,
+quoted identifiers when needed). Kyverno 1.13 substitutes a validate ``pattern`` on its own (``substitutePatterns``)
+and ``anyPattern`` as one list, so there ``{{@}}`` at ``spec.containers[0].image`` queries
+``request.object[0].image`` (null), exactly as upstream does.
 """
 
 from __future__ import annotations
@@ -65,13 +74,90 @@ def _whole_variable(text: str) -> str | None:
     return None if body.startswith("-") else body
 
 
-def substitute_string(text: str, context: Any) -> Any:
-    """Substitute every variable in ``text``; may return a non-string for a whole-string variable."""
+def _parse_path(raw: str) -> list[str]:
+    """Kyverno ``jsonpointer.ParsePath``: ``/`` splits, ``\\`` escapes the next character, ``"`` toggles quoting
+    (the quotes themselves vanish), empty components are dropped."""
+    out: list[str] = []
+    buf: list[str] = []
+    escaped = quoted = False
+
+    def flush() -> None:
+        if buf:
+            out.append("".join(buf))
+            buf.clear()
+
+    for ch in raw:
+        if escaped:
+            buf.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "/" and not quoted:
+            flush()
+        elif ch == "\ufffd":  # Go's utf8.RuneError ends the parse
+            break
+        else:
+            buf.append(ch)
+    flush()
+    return out
+
+
+_UNQUOTED = frozenset(")0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+_UNQUOTED_FIRST = frozenset("(ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _jmespath(pointer: list[str]) -> str:
+    """Kyverno ``jsonpointer.Pointer.JMESPath``."""
+    out: list[str] = []
+    for comp in pointer:
+        if comp.isascii() and comp.isdigit() and int(comp) < 1 << 64:
+            out.append(f"[{comp}]")
+            continue
+        if out:
+            out.append(".")
+        if comp[0] in _UNQUOTED_FIRST and all(ch in _UNQUOTED for ch in comp):
+            out.append(comp)
+            continue
+        quoted = ['"']
+        for ch in comp:
+            code = ord(ch)
+            if 0x20 <= code <= 0x21 or 0x23 <= code <= 0x5B or code >= 0x5D:
+                quoted.append(ch)
+            elif ch in _ESCAPES:
+                quoted.append(_ESCAPES[ch])
+            else:
+                quoted.append(f"\\u{code:04x}")
+        quoted.append('"')
+        out.extend(quoted)
+    return "".join(out)
+
+
+def at_expression(path: tuple[str, ...], context: Any) -> str:
+    """The JMESPath ``{{@}}`` stands for at ``path`` (raw keys and list indices inside the substituted document)."""
+    pointer = _parse_path("".join("/" + seg.replace("/", "\\/") for seg in path))
+    if "foreach" in pointer:
+        pointer = pointer[pointer.index("foreach") + 1 :]
+    prefix = ["target"] if isinstance(context, dict) and "target" in context else ["request", "object"]
+    return _jmespath([*prefix, *pointer[2:]])
+
+
+def _resolve(body: str, context: Any, path: tuple[str, ...]) -> Any:
+    return evaluate(at_expression(path, context) if body == "@" else body, context)
+
+
+def substitute_string(text: str, context: Any, path: tuple[str, ...] = ()) -> Any:
+    """Substitute every variable in ``text``; may return a non-string for a whole-string variable.
+
+    ``path`` locates ``text`` inside the document being substituted (for ``{{@}}``).
+    """
     if "{{" not in text:
         return text
     body = _whole_variable(text)
     if body is not None:
-        return evaluate(body, context)
+        return _resolve(body, context, path)
     value: Any = text
     for _ in range(_MAX_ROUNDS):
         if not isinstance(value, str):
@@ -84,7 +170,7 @@ def substitute_string(text: str, context: Any) -> Any:
         body = var[2:-2].strip()
         if body.startswith("-"):
             body = body[1:].strip()
-        resolved = evaluate(body, context)
+        resolved = _resolve(body, context, path)
         if original == var:
             value = resolved
             continue
@@ -97,22 +183,25 @@ def substitute_string(text: str, context: Any) -> Any:
     return value
 
 
-def substitute_all(document: Any, context: Any) -> Any:
-    """Substitute every string leaf and map key of ``document`` (a new structure; the input is not modified)."""
+def substitute_all(document: Any, context: Any, path: tuple[str, ...] = ()) -> Any:
+    """Substitute every string leaf and map key of ``document`` (a new structure; the input is not modified).
+
+    ``path`` is where ``document`` sits inside the document Kyverno would traverse (only ``{{@}}`` reads it).
+    """
     if isinstance(document, str):
-        return substitute_string(document, context)
+        return substitute_string(document, context, path)
     if isinstance(document, dict):
         if not has_variables(document):
             return document
         out: dict[Any, Any] = {}
         for key, item in document.items():
-            new_key = substitute_string(key, context) if isinstance(key, str) and "{{" in key else key
+            new_key = substitute_string(key, context, path) if isinstance(key, str) and "{{" in key else key
             if not isinstance(new_key, str):
                 new_key = to_json(new_key)
-            out[new_key] = substitute_all(item, context)
+            out[new_key] = substitute_all(item, context, (*path, str(key)))
         return out
     if isinstance(document, list):
         if not has_variables(document):
             return document
-        return [substitute_all(item, context) for item in document]
+        return [substitute_all(item, context, (*path, str(i))) for i, item in enumerate(document)]
     return document
