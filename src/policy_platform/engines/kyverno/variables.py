@@ -5,6 +5,11 @@ resolve first and the string is re-scanned. A string that is exactly one variabl
 strings are inserted as-is and other values as Go JSON (``null``, ``{"a":1}``). ``\\{{`` escapes a variable. Every
 string leaf and every map key of a document is visited.
 
+``{{- x}}`` (kyverno.md section 7) substitutes without re-scanning: its result is inserted verbatim, never scanned for
+further variables nor unescaped (a whole-string ``"{{- x}}"`` is the typed value). Nested in an outer variable, the
+result is part of the outer expression, whose own result is re-scanned unless the outer is ``{{- }}`` too. Upstream
+Kyverno 1.13's ``vars.go`` has no such form: there the body ``- x`` is an invalid JMESPath query.
+
 ``{{@}}`` (the body is exactly ``@``) stands for the JSON path of the node being substituted, as Kyverno computes it
 (``substituteVariablesIfAny`` in ``vars.go`` with ``pkg/utils/jsonpointer``): the node's path inside the document
 handed to :func:`substitute_all`, cut after a ``foreach`` component if any, **minus its first two components** (Kyverno
@@ -159,6 +164,7 @@ def substitute_string(text: str, context: Any, path: tuple[str, ...] = ()) -> An
     if body is not None:
         return _resolve(body, context, path)
     value: Any = text
+    frozen: list[str] = []  # results of {{- }} variables, kept out of the re-scan behind placeholders
     for _ in range(_MAX_ROUNDS):
         if not isinstance(value, str):
             return value
@@ -168,19 +174,36 @@ def substitute_string(text: str, context: Any, path: tuple[str, ...] = ()) -> An
         original = value
         prefix, var = m.group(1), m.group(2)
         body = var[2:-2].strip()
-        if body.startswith("-"):
+        verbatim = body.startswith("-")
+        if verbatim:
             body = body[1:].strip()
-        resolved = _resolve(body, context, path)
+        resolved = _resolve(_thaw(body, frozen) if frozen else body, context, path)
         if original == var:
+            if verbatim:
+                return resolved
             value = resolved
             continue
         replacement = resolved if isinstance(resolved, str) else to_json(resolved)
+        if verbatim:
+            frozen.append(replacement)
+            replacement = f"{_FROZEN_OPEN}{len(frozen) - 1}{_FROZEN_CLOSE}"
         value = original.replace(prefix + var, prefix + replacement, 1)
     else:
         raise SubstitutionError("", f"too many nested variables in {text!r}")
     if isinstance(value, str) and "\\{{" in value:
         value = _ESCAPED.sub(lambda mm: mm.group(1), value)
+    if frozen and isinstance(value, str):
+        value = _thaw(value, frozen)
     return value
+
+
+_FROZEN_OPEN, _FROZEN_CLOSE = "\ue000", "\ue001"  # private-use code points: no braces, so never part of a variable
+_FROZEN = re.compile("\ue000([0-9]+)\ue001")
+
+
+def _thaw(text: str, frozen: list[str]) -> str:
+    """Put the verbatim {{- }} results back (once: their own contents are never substituted)."""
+    return _FROZEN.sub(lambda m: frozen[int(m.group(1))], text)
 
 
 def substitute_all(document: Any, context: Any, path: tuple[str, ...] = ()) -> Any:
