@@ -185,6 +185,11 @@ class KyvernoEngine:
         opts = self.options
         resource = with_default_namespace(resource, opts.default_namespace)
         kind = str(resource.get("kind") or "")
+        target = None
+        if opts.values.subresources:
+            target = opts.values.subresource_target(str(resource.get("apiVersion") or ""), kind)
+        if target is not None:
+            kind = target[2]  # matched as ParentKind/subresource (values file ``subresources``)
         policies = loaded.candidates(kind)
         if not policies:
             return []
@@ -199,7 +204,9 @@ class KyvernoEngine:
         out: list[RuleOutcome] = []
         plan: list[tuple[Policy, str, Request, tuple[Rule, ...]]] = []
         if not has_values:
-            create = Request.of(resource, operation="CREATE", namespace_labels=ns_labels, user_info=opts.user_info)
+            create = Request.of(
+                resource, operation="CREATE", namespace_labels=ns_labels, user_info=opts.user_info, target=target
+            )
             for policy, known in self._static_plan(loaded, policies, kind, create):
                 applicable = self._applicable(policy, kind, create) if known is None else known
                 if applicable:
@@ -210,7 +217,9 @@ class KyvernoEngine:
             operation = opts.values.operation_for(policy.plain_name, name)
             req = requests.get(operation)
             if req is None:
-                req = Request.of(resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info)
+                req = Request.of(
+                    resource, operation=operation, namespace_labels=ns_labels, user_info=opts.user_info, target=target
+                )
                 requests[operation] = req
             applicable = self._applicable(policy, kind, req)
             if applicable:
@@ -289,7 +298,7 @@ class KyvernoEngine:
         """For a CREATE request: the candidate policies (namespace filter applied), each with its applicable rules
         when they depend only on (group, version, kind, namespace), else None (name, labels or annotations matter).
         Memoized per (loaded policies, group, version, kind, namespace)."""
-        key = (id(loaded), req.group, req.version, kind, req.namespace)
+        key = (id(loaded), req.group, req.version, kind, req.subresource, req.namespace)
         entry = self._static.get(key)
         if entry is not None and entry[0] is loaded:
             return entry[1]
@@ -312,7 +321,7 @@ class KyvernoEngine:
         namespace labels and user info are fixed per engine. Requests that agree on those share the answer.
         """
         _, (need_name, need_labels, need_annotations), memo = self._match_entry(policy)
-        key: Any = (req.operation, req.group, req.version, req.kind, req.namespace)
+        key: Any = (req.operation, req.group, req.version, req.kind, req.subresource, req.namespace)
         if need_name or req.kind == "Namespace":
             key = (*key, req.name)
         if need_labels:

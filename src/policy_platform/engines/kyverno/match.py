@@ -89,6 +89,7 @@ class Request:
     operation: str = "CREATE"
     namespace_labels: Mapping[str, Any] = field(default_factory=dict)
     user_info: Mapping[str, Any] | None = None
+    subresource: str = ""
 
     @staticmethod
     def of(
@@ -97,10 +98,16 @@ class Request:
         operation: str = "CREATE",
         namespace_labels: Mapping[str, Any] | None = None,
         user_info: Mapping[str, Any] | None = None,
+        target: tuple[str, str, str, str] | None = None,
     ) -> Request:
+        """``target`` overrides the resource's (group, version, kind) and sets the subresource: a resource the values
+        file's ``subresources`` declare as a subresource is matched as ``ParentKind/subresource``."""
         meta = resource.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         group, version = split_api_version(str(resource.get("apiVersion") or ""))
+        kind, subresource = str(resource.get("kind") or ""), ""
+        if target is not None:
+            group, version, kind, subresource = target
         name = meta.get("name") or meta.get("generateName") or ""
         labels = meta.get("labels")
         annotations = meta.get("annotations")
@@ -108,7 +115,7 @@ class Request:
             resource=resource,
             group=group,
             version=version,
-            kind=str(resource.get("kind") or ""),
+            kind=kind,
             name=str(name),
             namespace=str(meta.get("namespace") or ""),
             labels=labels if isinstance(labels, dict) else {},
@@ -116,6 +123,7 @@ class Request:
             operation=operation,
             namespace_labels=namespace_labels or {},
             user_info=user_info,
+            subresource=subresource,
         )
 
 
@@ -209,7 +217,7 @@ def _description_matches(desc: Mapping[str, Any], req: Request) -> bool:
     if ops and req.operation not in ops:
         return False
     kinds = desc.get("kinds")
-    if kinds and not kind_matches(list(kinds), req.group, req.version, req.kind):
+    if kinds and not kind_matches(list(kinds), req.group, req.version, req.kind, req.subresource):
         return False
     name = desc.get("name")
     if name and not wildcard.match(str(name), req.name):

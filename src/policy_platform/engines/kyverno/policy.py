@@ -73,7 +73,7 @@ class Rule:
         """match/exclude for a resource of ``kind`` (the kind index has already filtered bare kinds)."""
         if self.kinds is not None and kind not in self.kinds:
             return False
-        if self.kinds_only:
+        if self.kinds_only and not req.subresource:  # a bare Kind never selects a subresource
             exclude = self.data.get("exclude")
             return not (isinstance(exclude, dict) and matches(exclude, req, exclude=True))
         return rule_applies(self.data, req)
