@@ -60,14 +60,18 @@ def _init(job: _Job) -> None:
 
 # A worker's results travel back compactly: pickling ~80 frozen dataclass outcomes per resource (and rebuilding them
 # through their __setstate__) cost the parent more than evaluating. Outcomes become tuples that point into a table
-# of the (policy, rule, severity, origin, properties) they share; equal messages are sent once.
-_Encoded = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+# of the (policy, rule, severity, origin, properties) they share; equal outcomes (same rule, status, message and path:
+# about 3 in 4 on a typical file) are sent once and a resource lists indexes into them, so the parent builds one
+# RuleOutcome per distinct outcome of a file and shares it (RuleOutcome is frozen) between the resources reporting it.
+_Encoded = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 _STATUS = {s.value: s for s in Status}
 
 
 def _encode(results: list[ResourceResult]) -> _Encoded:
     table: list[tuple[Any, ...]] = []
     index: dict[tuple[Any, ...], int] = {}
+    outcomes: list[tuple[Any, ...]] = []
+    seen: dict[tuple[Any, ...], int] = {}
     messages: dict[str, str] = {}
     out: list[tuple[Any, ...]] = []
     for res in results:
@@ -78,22 +82,28 @@ def _encode(results: list[ResourceResult]) -> _Encoded:
             if t is None:
                 t = index[key] = len(table)
                 table.append((o.policy, o.rule, o.severity, o.origin, o.properties))
-            encoded.append((t, o.status.value, messages.setdefault(o.message, o.message), o.path))
-        out.append((res.file, res.line, res.api_version, res.kind, res.namespace, res.name, encoded))
-    return table, out
+            entry = (t, o.status.value, o.message, o.path)
+            i = seen.get(entry)
+            if i is None:
+                i = seen[entry] = len(outcomes)
+                outcomes.append((t, entry[1], messages.setdefault(o.message, o.message), o.path))
+            encoded.append(i)
+        out.append((res.file, res.line, res.api_version, res.kind, res.namespace, res.name, tuple(encoded)))
+    return table, outcomes, out
 
 
 def _decode(encoded: _Encoded) -> list[ResourceResult]:
-    table, rows = encoded
+    table, outcomes, rows = encoded
     status = _STATUS
-    results: list[ResourceResult] = []
-    for file, line, api_version, kind, namespace, name, outcomes in rows:
-        decoded = []
-        for t, st, message, path in outcomes:
-            policy, rule, severity, origin, properties = table[t]
-            decoded.append(RuleOutcome(policy, rule, status[st], message, path, severity, origin, properties))
-        results.append(ResourceResult(file, line, api_version, kind, namespace, name, tuple(decoded)))
-    return results
+    built: list[RuleOutcome] = []
+    for t, st, message, path in outcomes:
+        policy, rule, severity, origin, properties = table[t]
+        built.append(RuleOutcome(policy, rule, status[st], message, path, severity, origin, properties))
+    get = built.__getitem__
+    return [
+        ResourceResult(file, line, api_version, kind, namespace, name, tuple(map(get, indexes)))
+        for file, line, api_version, kind, namespace, name, indexes in rows
+    ]
 
 
 def _evaluate_file(path: str) -> tuple[_Encoded, list[InputError], float, float]:
