@@ -156,7 +156,9 @@ def apply(
     if use_pool:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(workers, len(files)), initializer=_init, initargs=(_Job(engine, loaded),)) as pool:
-            chunks = pool.imap(_evaluate_file, files, chunksize=max(1, len(files) // (workers * 8)))
+            # small tasks (one file each for up to 64 files per worker): no long tail with one worker idle, and a
+            # worker never holds several files' results at once
+            chunks = pool.imap(_evaluate_file, files, chunksize=max(1, len(files) // (workers * 32)))
             for encoded, errors, p, e in chunks:
                 out.resources.extend(_decode(encoded))
                 out.errors.extend(errors)
