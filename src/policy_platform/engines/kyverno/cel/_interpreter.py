@@ -113,6 +113,26 @@ def _eq(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _quantify(items: Any, pred: Callable[[Any], Any], *, decisive: bool, operator: str) -> bool:
+    """cel-go's ``all`` (``decisive=False``) and ``exists`` (``decisive=True``) macros: the first element whose
+    predicate is ``decisive`` decides; otherwise the first error (or non-boolean) is raised; otherwise ``not decisive``.
+    Errors are absorbed when a later element decides, as the ``&&``/``||`` folds of cel-go absorb them."""
+    error: CelRuntimeError | None = None
+    for item in items:
+        try:
+            value = pred(item)
+        except CelRuntimeError as err:
+            error = error or err
+            continue
+        if not isinstance(value, bool):
+            error = error or _no_overload(operator, value)
+        elif value == decisive:
+            return decisive
+    if error is not None:
+        raise error
+    return not decisive
+
+
 def _no_overload(op: str, *args: Any) -> CelRuntimeError:
     return CelRuntimeError(f"no such overload: {op}({', '.join(_type_of(a).name for a in args)})")
 
@@ -615,35 +635,9 @@ class Interpreter:
             return self._eval(body, _Scope({var: item}, scope))
 
         if name == "all":
-            error: CelRuntimeError | None = None
-            for item in items:
-                try:
-                    value = pred(item)
-                except CelRuntimeError as err:
-                    error = error or err
-                    continue
-                if value is False:
-                    return False
-                if value is not True:
-                    error = error or _no_overload("_&&_", value)
-            if error is not None:
-                raise error
-            return True
+            return _quantify(items, pred, decisive=False, operator="_&&_")
         if name == "exists":
-            error = None
-            for item in items:
-                try:
-                    value = pred(item)
-                except CelRuntimeError as err:
-                    error = error or err
-                    continue
-                if value is True:
-                    return True
-                if value is not False:
-                    error = error or _no_overload("_||_", value)
-            if error is not None:
-                raise error
-            return False
+            return _quantify(items, pred, decisive=True, operator="_||_")
         if name == "exists_one":
             count = 0
             for item in items:
