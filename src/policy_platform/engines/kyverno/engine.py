@@ -126,6 +126,8 @@ class KyvernoEngine:
         self._match: dict[int, tuple[Policy, tuple[bool, bool, bool], dict[Any, tuple[Rule, ...]]]] = {}
         # per-engine memo of the CREATE-request candidates per (loaded, group, version, kind, namespace)
         self._static: dict[tuple[Any, ...], tuple[LoadedPolicies, list[tuple[Policy, tuple[Rule, ...] | None]]]] = {}
+        # per-engine intern table of outcomes: (policy id, rule id, status, message, path, properties id) → outcome
+        self._outcomes: dict[tuple[Any, ...], tuple[Policy, Rule, RuleOutcome]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -225,6 +227,7 @@ class KyvernoEngine:
             if applicable:
                 plan.append((policy, operation, req, applicable))
         activations["plan"] = plan  # the cel handler binds the inputs of all applicable cel rules at once
+        interned = self._outcomes
         for policy, operation, req, applicable in plan:
             if base is None:
                 base = self._base_context(resource, namespace)
@@ -260,8 +263,15 @@ class KyvernoEngine:
                         status = Status.SKIP
                 if status is Status.FAIL and not policy.scored:
                     status = Status.WARN
-                out.append(
-                    RuleOutcome(
+                # equal outcomes (most passes, many failures) are one shared frozen object: building a RuleOutcome
+                # costs ~4 µs, the lookup ~0.3 µs
+                # (the entry holds policy, rule and, through the outcome, props alive, so their ids stay unique)
+                key = (id(policy), id(rule), status, result.message, result.path, id(props))
+                entry = interned.get(key)
+                if entry is not None:
+                    outcome = entry[2]
+                else:
+                    outcome = RuleOutcome(
                         policy=policy.name,
                         rule=rule.name,
                         status=status,
@@ -271,7 +281,9 @@ class KyvernoEngine:
                         origin=policy.origin,
                         properties=props,
                     )
-                )
+                    if len(interned) < 200_000:
+                        interned[key] = (policy, rule, outcome)
+                out.append(outcome)
                 if policy.apply_one and status in (Status.PASS, Status.FAIL):
                     break
         return out
