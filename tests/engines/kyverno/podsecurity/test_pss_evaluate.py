@@ -200,3 +200,30 @@ def test_exclude_by_image_and_restricted_field() -> None:
     assert run(pod(spec), exclude=exclude).status == "pass"
     wrong_value = [{**exclude[0], "values": ["false"]}]
     assert run(pod(spec), exclude=wrong_value).status == "fail"
+
+
+def test_pod_level_exclusion_results_shared_across_resources_respect_annotations() -> None:
+    """The reduced pod of a pod-level exclusion is memoized across resources by content: equal spec, different
+    AppArmor annotations must still give each resource its own answer (annotations are part of the key)."""
+    exclude = [{"controlName": "AppArmor"}]
+    bad = {"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}
+    spec = copy.deepcopy(RESTRICTED_OK)
+    spec["hostNetwork"] = True  # a failure the exclusion does not cover, so the exclusion is evaluated
+    clean = run(pod(spec), exclude=exclude)  # evaluated (and memoized) first: its reduced pod has no AppArmor error
+    first = run(pod(copy.deepcopy(spec), annotations=bad), exclude=exclude)
+    second = run(pod(copy.deepcopy(spec), annotations=dict(bad)), exclude=exclude)
+    assert [c.id for c in clean.checks] == ["hostNamespaces"]
+    assert [c.id for c in first.checks] == ["hostNamespaces"]  # AppArmor excluded
+    assert second == first
+    assert run(pod(copy.deepcopy(spec), annotations=bad)).checks[0].id == "appArmorProfile"  # not excluded
+
+
+def test_checks_of_alternating_specs_see_their_own_containers() -> None:
+    """Checks share the container list of the spec they run on; alternating specs must not see each other's."""
+    good = pod(RESTRICTED_OK)
+    bad = pod(with_container(privileged=True))
+    for _ in range(2):
+        assert run(good).status == "pass"
+        result = run(bad)
+        assert [c.id for c in result.checks] == ["privileged"]
+        assert "spec.containers[0].securityContext.privileged is forbidden" in result.message

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -175,18 +176,48 @@ def _evaluate(
     spec: Mapping[str, Any],
     memo: dict[Any, Any] | None = None,
     key: Any = None,
+    *,
+    shared: bool = False,
 ) -> list[_Failure]:
-    """The failing checks; ``memo`` (per resource) keeps the check results under ``key`` for later rules."""
+    """The failing checks; ``memo`` (per resource) keeps the check results under ``key`` for later rules.
+
+    With ``shared``, results are also kept across resources under the content of the pod (its annotations, the only
+    metadata a check reads, and its spec): meant for the small reduced pods exclusions evaluate, which repeat.
+    """
     failed: list[tuple[str, CheckResult]] | None = None if memo is None else memo.get(key)
+    content: Any = None
+    if failed is None and shared:
+        content = _content_key(level, minor, metadata, spec)
+        if content is not None:
+            failed = _SHARED.get(content)
     if failed is None:
         failed = []
         for check_id, check in _plan(level, minor):
             result: CheckResult = check(metadata, spec)
             if not result.allowed:
                 failed.append((check_id, result))
-        if memo is not None:
-            memo[key] = failed
+        if content is not None and len(_SHARED) < _SHARED_MAX:
+            _SHARED[content] = failed
+    if memo is not None:
+        memo[key] = failed
     return [_Failure(check_id, result, list(result.errors)) for check_id, result in failed]
+
+
+_SHARED: dict[Any, list[tuple[str, CheckResult]]] = {}
+_SHARED_MAX = 20_000
+
+
+def _content_key(level: str, minor: int | None, metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
+    """A key equal for pods every check treats alike, or None when the content has no canonical JSON form."""
+    try:
+        text = json.dumps([metadata.get("annotations"), spec], sort_keys=True, separators=(",", ":"), default=_no_json)
+    except (TypeError, ValueError):
+        return None
+    return (level, minor, text)
+
+
+def _no_json(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
 
 
 @lru_cache(maxsize=1024)
@@ -298,7 +329,7 @@ def _apply_excludes(
         if not exclude.images:
             reduced = {k: v for k, v in spec.items() if k not in ("initContainers", "ephemeralContainers")}
             reduced["containers"] = [{"name": "fake"}]
-            excluded = _evaluate(level, minor, metadata, reduced, memo, ("pod", level, minor))
+            excluded = _evaluate(level, minor, metadata, reduced, memo, ("pod", level, minor), shared=True)
             failures = _exempt(failures, excluded, exclude, spec, reduced, container_level=False)
         else:
             matching: dict[str, Any] = {}
@@ -309,6 +340,7 @@ def _apply_excludes(
                 if kept:
                     matching[kind] = kept
             meta = {k: metadata[k] for k in ("name", "namespace") if k in metadata}
+            # not shared across resources: matching containers are as varied as the pods (keying costs more)
             excluded = _evaluate(level, minor, meta, matching, memo, ("images", level, minor, exclude.images))
             failures = _exempt(failures, excluded, exclude, spec, matching, container_level=True)
     return failures

@@ -8,7 +8,7 @@ with Kubernetes-style field errors (``k8s.io/apimachinery`` ``field.Error``), as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,13 +87,29 @@ def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def containers(spec: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], str]]:
-    """Every container with its field path, in the order Kubernetes visits them (init, regular, ephemeral)."""
+# the containers of the last spec asked for: every check of a level walks the same spec, one after the other
+_last_spec: list[Any] = [None, ()]
+
+
+def containers(spec: Mapping[str, Any]) -> Sequence[tuple[Mapping[str, Any], str]]:
+    """Every container with its field path, in the order Kubernetes visits them (init, regular, ephemeral).
+
+    Computed once per spec object while the checks of a level run on it (the cache holds the spec, so its identity
+    cannot be reused by another object; resources are not modified during evaluation).
+    """
+    if _last_spec[0] is spec:
+        found: Sequence[tuple[Mapping[str, Any], str]] = _last_spec[1]
+        return found
+    out: list[tuple[Mapping[str, Any], str]] = []
     for key in ("initContainers", "containers", "ephemeralContainers"):
         items = spec.get(key)
         if isinstance(items, list):
             for i, item in enumerate(items):
-                yield mapping(item), f"spec.{key}[{i}]"
+                out.append((mapping(item), f"spec.{key}[{i}]"))
+    result = tuple(out)
+    _last_spec[0] = spec
+    _last_spec[1] = result
+    return result
 
 
 def security_context(container: Mapping[str, Any]) -> Mapping[str, Any]:
