@@ -91,9 +91,9 @@ def test_fast_and_standard_construction_agree(text: str, expected: Any) -> None:
     assert load_stream(text, "f.yaml")[0].data == expected
 
 
-def test_aliases_share_one_object_and_unknown_tags_fail() -> None:
+def test_aliases_resolve_and_unknown_tags_fail() -> None:
     data = load_stream("a: &x [1]\nb: *x\n", "f.yaml")[0].data
-    assert data["a"] is data["b"]
+    assert data["a"] == data["b"] == [1]  # copies on the fast path; an alias bomb shares (test_yamlio_fast.py)
     with pytest.raises(InputFileError):
         load_stream("a: !foo x\n", "f.yaml")
     with pytest.raises(InputFileError):

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,15 +60,16 @@ class KubeLoader(_BaseLoader):  # type: ignore[misc]
             return self.DEFAULT_SCALAR_TAG
         return super().resolve(kind, value, implicit)
 
-    def _resolve_plain(self, value: str) -> str:
-        table = self.yaml_implicit_resolvers
+    @classmethod
+    def _resolve_plain(cls, value: str) -> str:
+        table = cls.yaml_implicit_resolvers
         for tag, regexp in table.get(value[0] if value else "", ()):
             if regexp.match(value):
                 return str(tag)
         for tag, regexp in table.get(None, ()):
             if regexp.match(value):
                 return str(tag)
-        return str(self.DEFAULT_SCALAR_TAG)
+        return str(cls.DEFAULT_SCALAR_TAG)
 
     def construct_document(self, node: Any) -> Any:
         try:
@@ -146,6 +148,115 @@ def _build_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
 
 
 KubeLoader.yaml_implicit_resolvers = _build_resolvers()
+
+
+# ------------------------------------------------------------------------------------------------ fast path
+# yaml_rs (Rust, YAML 1.2 core schema) loads a document ~5x faster than libyaml + our constructor. Its typing differs
+# from KubeLoader's only on inputs we detect, and those documents go through KubeLoader instead:
+# * in the text: tags (``!``), merge keys (``<<``), directives (``%``), leading-zero / ``0o`` / ``0b`` numbers;
+# * in the result: any string KubeLoader would type if it were plain (``yes``, ``on``, ``null``, ``=``, ``1_0``:
+#   possibly a plain scalar yaml_rs kept as a string), any float, date or other non-JSON value, any non-string,
+#   non-int key (dates stay strings: ``parse_datetime=False``, as KubeLoader has no timestamp resolver);
+# * any yaml_rs error (duplicate keys, which PyYAML accepts with the last value winning, and every syntax error, so
+#   that error messages and lines stay PyYAML's).
+_yaml_rs: Any
+try:
+    _yaml_rs = importlib.import_module("yaml_rs")
+except ImportError:  # pragma: no cover - yaml_rs is a dependency; keep working without it
+    _yaml_rs = None
+
+_MISS: Any = object()
+# aliases are copied by yaml_rs (PyYAML shares one object): a document replaying more than this goes to PyYAML, so an
+# alias bomb costs nothing here
+_ALIAS_LIMITS: Any = None if _yaml_rs is None else _yaml_rs.AliasLimits(max_total_replayed_events=20_000)
+_TAG = re.compile(r"(?:^|[\s\[{,])!", re.M)
+_ZERO = re.compile(r"0[0-9bBoO_]")
+_IN_TOKEN = frozenset("_.:/-+") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _risky_text(text: str) -> bool:
+    """Whether the text may hold a tag, merge key, directive or a number KubeLoader reads as octal/binary/with ``_``.
+
+    Plain substring tests first (fast); a ``0`` followed by a digit, ``b``, ``o`` or ``_`` counts only where a plain
+    scalar can start (after an optional sign, not inside a token such as ``8080`` or ``10.01``)."""
+    if "<<" in text or text.startswith("%") or "\n%" in text:
+        return True
+    if "!" in text and _TAG.search(text) is not None:
+        return True
+    for m in _ZERO.finditer(text):
+        i = m.start()
+        prev = text[i - 1] if i else "\n"
+        if prev in "+-":
+            prev = text[i - 2] if i > 1 else "\n"
+            if prev in "+-":
+                continue
+        if prev not in _IN_TOKEN:
+            return True
+    return False
+_TYPED_FIRST = frozenset(
+    ch for ch in KubeLoader.yaml_implicit_resolvers if ch
+)  # first characters of plain scalars KubeLoader may type as something other than a string
+
+
+def _plain_typed(value: str) -> bool:
+    """Whether KubeLoader would give ``value``, written as a plain scalar, a type other than string."""
+    found = _RESOLVED.get(value)
+    if found is None:
+        found = KubeLoader._resolve_plain(value)
+        if len(_RESOLVED) < 100_000 and len(value) <= 64:
+            _RESOLVED[value] = found
+    return found != _STR_TAG
+
+
+def _same_as_kube(data: Any) -> bool:
+    """Whether ``data`` (from yaml_rs) is certainly what KubeLoader gives for the same text (see above)."""
+    typed_first = _TYPED_FIRST
+    stack = [data]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        value = pop()
+        cls = type(value)
+        if cls is str:
+            if value and value[0] in typed_first and _plain_typed(value):
+                return False
+        elif cls is dict:
+            for k, v in value.items():
+                kc = type(k)
+                if kc is str:
+                    if k and k[0] in typed_first and _plain_typed(k):
+                        return False
+                elif kc is not int:
+                    return False
+                push(v)
+        elif cls is list:
+            stack.extend(value)
+        elif cls is not int and cls is not bool and value is not None:
+            return False  # float, date, datetime, tuple key holder ... : let KubeLoader decide
+    return True
+
+
+def _load_fast(text: str) -> Any:
+    """The document via yaml_rs when that is certainly KubeLoader's answer, else :data:`_MISS`."""
+    if _yaml_rs is None or _risky_text(text):
+        return _MISS
+    try:
+        data = _yaml_rs.loads(text, parse_datetime=False, alias_limits=_ALIAS_LIMITS)
+    except Exception:  # every error is reported by PyYAML (same messages and lines as before)
+        return _MISS
+    if type(data) is list or not _same_as_kube(data):  # a list result may also mean several documents
+        return _MISS
+    return data
+
+
+def load_document(text: str, *, fast: bool = True) -> Any:
+    """One document (no ``---`` separators) with KubeLoader's typing; raises ``yaml.YAMLError``."""
+    if fast:
+        data = _load_fast(text)
+        if data is not _MISS:
+            return data
+    return yaml.load(text, Loader=KubeLoader)
+
 
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$")
 
@@ -266,7 +377,7 @@ def load_stream(text: str, file: str, *, keep_empty: bool = False) -> list[Docum
     out: list[Document] = []
     for raw in split_stream(text):
         try:
-            data = yaml.load(raw.text, Loader=KubeLoader)
+            data = load_document(raw.text)
         except yaml.YAMLError as exc:
             raise parse_error(exc, file, raw.start_line) from None
         if data is None and not keep_empty:
@@ -280,7 +391,7 @@ def iter_stream_tolerant(text: str, file: str) -> Iterator[Document | InputFileE
     index = 0
     for raw in split_stream(text):
         try:
-            data = yaml.load(raw.text, Loader=KubeLoader)
+            data = load_document(raw.text)
         except yaml.YAMLError as exc:
             yield parse_error(exc, file, raw.start_line)
             continue
