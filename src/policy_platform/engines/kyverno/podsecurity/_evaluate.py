@@ -376,6 +376,10 @@ def _convert_field(field: str, kind: str) -> str:
     return field.replace("metadata", "spec.template.metadata")
 
 
+# rule specs parsed once (policies are loaded once and not modified): id → (spec, parsed)
+_PARSED: dict[int, tuple[Mapping[str, Any], tuple[str, int | None, tuple[_Exclude, ...]]]] = {}
+
+
 def evaluate_pod_security(
     spec: Mapping[str, Any], resource: Mapping[str, Any], *, rule_name: str, memo: dict[Any, Any] | None = None
 ) -> PodSecurityResult:
@@ -384,7 +388,12 @@ def evaluate_pod_security(
     ``memo``: an empty dict per resource, passed to every call for that same (unchanged) resource, lets rules share
     the check results of a level and version.
     """
-    level, minor, excludes = _parse_spec(spec)
+    parsed = _PARSED.get(id(spec))
+    if parsed is None or parsed[0] is not spec:
+        parsed = (spec, _parse_spec(spec))
+        if len(_PARSED) < 10_000:
+            _PARSED[id(spec)] = parsed  # holds the spec, so its id is not reused while cached
+    level, minor, excludes = parsed[1]
     version = str(spec.get("version") or "")
     pod = _pod_of(resource)
     if pod is None:

@@ -8,9 +8,10 @@ with Kubernetes-style field errors (``k8s.io/apimachinery`` ``field.Error``), as
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 __all__ = [
     "ABSENT",
@@ -20,6 +21,7 @@ __all__ = [
     "Versioned",
     "containers",
     "forbidden",
+    "is_mapping",
     "join_quote",
     "mapping",
     "pluralize",
@@ -80,11 +82,21 @@ def required(field: str) -> FieldError:
     return FieldError("Required", field)
 
 
+_EMPTY: Mapping[str, Any] = types.MappingProxyType({})
+
+
 def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` if it is a mapping, else an empty one (absent or null fields)."""
-    if type(value) is dict:  # the common case, without the slower ABC check
+    if type(value) is dict:  # the common cases first, without the slower ABC check
         return value
-    return value if isinstance(value, Mapping) else {}
+    if value is None:
+        return _EMPTY
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, Mapping)``, fast for the usual dict and None."""
+    return type(value) is dict or (value is not None and isinstance(value, Mapping))
 
 
 # the containers of the last spec asked for: every check of a level walks the same spec, one after the other

@@ -21,6 +21,7 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     container_name,
     containers,
     forbidden,
+    is_mapping,
     join_quote,
     mapping,
     pluralize,
@@ -41,7 +42,7 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     errors: list[FieldError] = []
     bad_values: set[str] = set()
     profile = mapping(spec.get("securityContext")).get("appArmorProfile")
-    if isinstance(profile, Mapping) and profile.get("type") not in ("RuntimeDefault", "Localhost"):
+    if is_mapping(profile) and profile.get("type") not in ("RuntimeDefault", "Localhost"):
         kind = str(profile.get("type") or "")
         setters.append("pod")
         errors.append(forbidden("spec.securityContext.appArmorProfile.type", kind))
@@ -49,7 +50,7 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     bad: list[str] = []
     for container, path in containers(spec):
         profile = security_context(container).get("appArmorProfile")
-        if isinstance(profile, Mapping) and profile.get("type") not in ("RuntimeDefault", "Localhost"):
+        if is_mapping(profile) and profile.get("type") not in ("RuntimeDefault", "Localhost"):
             kind = str(profile.get("type") or "")
             bad.append(container_name(container))
             errors.append(forbidden(f"{path}.securityContext.appArmorProfile.type", kind))

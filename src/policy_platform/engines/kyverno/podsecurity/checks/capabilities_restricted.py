@@ -22,6 +22,7 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     container_name,
     containers,
     forbidden,
+    is_mapping,
     is_windows,
     join_quote,
     pluralize,
@@ -42,7 +43,7 @@ def _v1_22(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
     for container, path in containers(spec):
         caps = security_context(container).get("capabilities")
         field = f"{path}.securityContext.capabilities"
-        if not isinstance(caps, Mapping):
+        if not is_mapping(caps):
             no_drop.append(container_name(container))
             drop_errors.append(required(f"{field}.drop"))
             continue

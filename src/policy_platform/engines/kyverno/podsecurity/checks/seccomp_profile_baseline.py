@@ -21,6 +21,7 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     container_name,
     containers,
     forbidden,
+    is_mapping,
     join_quote,
     mapping,
     pluralize,
@@ -61,7 +62,7 @@ def _v1_0(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
 
 def _profile_type(context: Mapping[str, Any]) -> str | None:
     profile = context.get("seccompProfile")
-    return str(profile.get("type") or "") if isinstance(profile, Mapping) else None
+    return str(profile.get("type") or "") if is_mapping(profile) else None
 
 
 def _v1_19(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:

@@ -20,6 +20,7 @@ from policy_platform.engines.kyverno.podsecurity._model import (
     container_name,
     containers,
     forbidden,
+    is_mapping,
     is_windows,
     join_quote,
     mapping,
@@ -36,7 +37,7 @@ _GOOD = ("RuntimeDefault", "Localhost")
 def _profile_type(context: Mapping[str, Any]) -> str | None:
     """The ``seccompProfile.type`` of a security context ("" when a profile has no type), None without profile."""
     profile = context.get("seccompProfile")
-    return str(profile.get("type") or "") if isinstance(profile, Mapping) else None
+    return str(profile.get("type") or "") if is_mapping(profile) else None
 
 
 def _v1_19(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> CheckResult:
