@@ -231,7 +231,7 @@ class KyvernoEngine:
         for policy, operation, req, applicable in plan:
             if base is None:
                 base = self._base_context(resource, namespace)
-            ctx = add_values(base, opts.values.resources.get((policy.plain_name, name)))
+            ctx = add_values(base, opts.values.resources.get((policy.plain_name, name))) if has_values else base
             if operation != "CREATE":
                 ctx = add_values(ctx, {"request.operation": operation})
                 if operation == "UPDATE":
