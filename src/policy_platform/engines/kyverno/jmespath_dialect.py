@@ -2,11 +2,14 @@
 
 A field lookup on a map that lacks the key raises :class:`UnknownKeyError` ("Unknown key "x" in path"). The error
 propagates through plain sub-expressions and indexes and is turned into null inside function arguments, comparators,
-``||``, ``&&``, ``!``, pipes, projections, filters and multi-selects. Expressions are compiled once and cached.
+``||``, ``&&``, ``!``, pipes, projections, filters and multi-selects. Expressions are parsed once and compiled to
+Python closures (cached); the generic tree interpreter stays as the reference (:func:`search_interpreted`).
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -162,63 +165,475 @@ def compile_expression(expression: str) -> Any:
         raise JMESPathError(f"invalid JMESPath expression {expression!r}: {first}") from None
 
 
-def _chain_of(ast: Any) -> tuple[str, ...] | None:
-    if ast["type"] == "field":
-        return (ast["value"],)
-    if ast["type"] != "subexpression":
-        return None
-    keys: list[str] = []
-    for child in ast["children"]:
-        if child["type"] != "field":
-            return None
-        keys.append(child["value"])
-    return tuple(keys)
+def _wrap_errors(expression: str, data: Any, run: Callable[[Any], Any]) -> Any:
+    try:
+        return run(data)
+    except UnknownKeyError:
+        raise
+    except jp_exceptions.JMESPathError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise JMESPathError(f"JMESPath query failed: {first}") from None
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise JMESPathError(f"JMESPath function failed: {exc}") from None
 
 
-@lru_cache(maxsize=16384)
-def _field_chain(expression: str) -> tuple[str, ...] | None:
-    """The keys of a plain ``a.b.c`` expression (None for anything else), for a direct walk."""
-    return _chain_of(compile_expression(expression))
-
-
-@lru_cache(maxsize=16384)
-def _chain_or_literal(expression: str) -> tuple[tuple[str, ...], Any] | None:
-    """(keys, literal node) of ``a.b.c || <literal>`` (e.g. ``request.operation || 'BACKGROUND'``), else None."""
+def search_interpreted(expression: str, data: Any) -> Any:
+    """:func:`search` through the generic tree interpreter (the reference the compiled form is tested against)."""
     ast = compile_expression(expression)
-    if ast["type"] != "or_expression" or ast["children"][1]["type"] != "literal":
+    return _wrap_errors(expression, data, lambda value: _INTERPRETER.visit(ast, value))
+
+
+# --- compiled expressions --------------------------------------------------------------------------------------------
+#
+# Each AST node becomes a Python closure once; evaluating an expression is then plain calls, no per-node dispatch.
+# A closure has the interpreter's *raw* semantics (a missing key raises UnknownKeyError); ``_soft`` gives the variant
+# used where the interpreter calls ``_soft`` (missing key → null), skipping the try/except for nodes that cannot raise.
+
+Compiled = Callable[[Any], Any]
+
+
+class _Expression:
+    """An expression reference (``&expr``) as jmespath's functions use it: ``ref.visit(ref.expression, value)``.
+
+    jmespath type-checks function arguments by class name, so the name must stay ``_Expression``; the module is
+    jmespath's so a type error quoting the object reads as it did with the interpreter.
+    """
+
+    __module__ = "jmespath.visitor"
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: Compiled) -> None:
+        self.expression = expression
+
+    def visit(self, node: Compiled, value: Any) -> Any:
+        return node(value)
+
+
+def _is_false(value: Any) -> bool:
+    """The interpreter's ``_is_false`` (JMESPath falsiness), with the JSON types decided by type first."""
+    if value is None or value is False:
+        return True
+    kind = type(value)
+    if kind is str or kind is list or kind is dict:
+        return not value
+    if kind is int or kind is float or kind is bool:
+        return False
+    return bool(_INTERPRETER._is_false(value))
+
+
+_equals = visitor._equals
+_is_comparable = visitor._is_comparable
+_ORDERING: dict[str, Callable[[Any, Any], Any]] = {
+    "lt": operator.lt,
+    "gt": operator.gt,
+    "lte": operator.le,
+    "gte": operator.ge,
+}
+
+
+def _may_raise(node: Any) -> bool:
+    """Whether evaluating ``node`` (raw) can raise :class:`UnknownKeyError`."""
+    kind = node["type"]
+    if kind == "field":
+        return True
+    if kind in ("subexpression", "index_expression", "key_val_pair"):
+        return any(_may_raise(child) for child in node["children"])
+    if kind == "function_expression":  # arguments are soft, but a function runs its &expr arguments raw
+        return any(c["type"] == "expref" and _may_raise(c["children"][0]) for c in node["children"])
+    return False
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _field(key: str) -> Compiled:
+    def field(value: Any) -> Any:
+        if isinstance(value, dict):
+            try:
+                return value[key]
+            except KeyError:
+                raise UnknownKeyError(key) from None
         return None
-    chain = _chain_of(ast["children"][0])
-    return None if chain is None else (chain, ast["children"][1])
+
+    return field
+
+
+def _chain(keys: tuple[str, ...]) -> Compiled:
+    if len(keys) == 1:
+        return _field(keys[0])
+
+    def chain(value: Any) -> Any:
+        for key in keys:
+            if isinstance(value, dict):
+                try:
+                    value = value[key]
+                except KeyError:
+                    raise UnknownKeyError(key) from None
+            else:
+                return None  # a field of a non-object is null, and so is every field after it
+        return value
+
+    return chain
+
+
+def _soft_chain(keys: tuple[str, ...]) -> Compiled:
+    """A field chain where a missing key gives null (the same as a null value: every later field is null too)."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda value: value.get(key) if isinstance(value, dict) else None
+
+    def chain(value: Any) -> Any:
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+    return chain
+
+
+def _sequence(fns: list[Compiled]) -> Compiled:
+    if len(fns) == 1:
+        return fns[0]
+    if len(fns) == 2:
+        first, second = fns
+        return lambda value: second(first(value))
+
+    def sequence(value: Any) -> Any:
+        for fn in fns:
+            value = fn(value)
+        return value
+
+    return sequence
+
+
+def _sequence_of(children: list[Any]) -> Compiled:
+    """Children applied in turn (subexpression, index expression); runs of fields become one chain walk."""
+    fns: list[Compiled] = []
+    run: list[str] = []
+    for child in children:
+        if child["type"] == "field":
+            run.append(child["value"])
+            continue
+        if run:
+            fns.append(_chain(tuple(run)))
+            run = []
+        fns.append(_compile(child))
+    if run:
+        fns.append(_chain(tuple(run)))
+    return _sequence(fns)
+
+
+def _field_keys(node: Any) -> tuple[str, ...] | None:
+    if node["type"] == "field":
+        return (node["value"],)
+    if node["type"] != "subexpression" or any(c["type"] != "field" for c in node["children"]):
+        return None
+    return tuple(c["value"] for c in node["children"])
+
+
+def _soft(node: Any) -> Compiled:
+    """``node`` compiled with the interpreter's ``_soft`` around it: a missing key gives null."""
+    if not _may_raise(node):
+        return _compile(node)
+    keys = _field_keys(node)
+    if keys is not None:
+        return _soft_chain(keys)
+    raw = _compile(node)
+
+    def soft(value: Any) -> Any:
+        try:
+            return raw(value)
+        except UnknownKeyError:
+            return None
+
+    return soft
+
+
+def _function(node: Any) -> Compiled:
+    name: str = node["value"]
+    args = [_soft(child) for child in node["children"]]
+    spec = _FUNCTIONS.FUNCTION_TABLE.get(name)
+    if spec is None:  # unknown: the error comes at evaluation, after the arguments (as the interpreter does)
+        return lambda value: _FUNCTIONS.call_function(name, [arg(value) for arg in args])
+    function = spec["function"]
+    sig = spec["signature"]
+    validate = _FUNCTIONS._validate_arguments
+    # A fast argument check for the common case (fixed arity, top-level types only); anything else, and any
+    # mismatch, goes through jmespath's own check, which raises its exact error.
+    allowed: list[frozenset[str] | None] | None = []
+    if sig and sig[-1].get("variadic"):
+        allowed = None
+    else:
+        for param in sig:
+            types = param["types"]
+            if not types:
+                allowed.append(None)  # type: ignore[union-attr]
+            elif any("-" in t for t in types):
+                allowed = None
+                break
+            else:
+                names = _FUNCTIONS._get_allowed_pytypes(types)[0]
+                allowed.append(frozenset(names))  # type: ignore[union-attr]
+    if allowed is not None and len(allowed) != len(args):
+        allowed = None
+    if allowed is None:
+
+        def checked(value: Any) -> Any:
+            resolved = [arg(value) for arg in args]
+            validate(resolved, sig, name)
+            return function(_FUNCTIONS, *resolved)
+
+        return checked
+    checks = tuple(allowed)
+
+    def call(value: Any) -> Any:
+        resolved = [arg(value) for arg in args]
+        for item, names in zip(resolved, checks, strict=True):
+            if names is not None and type(item).__name__ not in names:
+                validate(resolved, sig, name)
+                break
+        return function(_FUNCTIONS, *resolved)
+
+    return call
+
+
+def _comparator(node: Any) -> Compiled:
+    left = _soft(node["children"][0])
+    right = _soft(node["children"][1])
+    op = node["value"]
+    if op == "eq":
+        return lambda value: _equals(left(value), right(value))
+    if op == "ne":
+        return lambda value: not _equals(left(value), right(value))
+    compare = _ORDERING[op]
+
+    def ordering(value: Any) -> Any:
+        lhs = left(value)
+        rhs = right(value)
+        if not (_is_comparable(lhs) and _is_comparable(rhs)):
+            return None
+        return compare(lhs, rhs)
+
+    return ordering
+
+
+def _projection(node: Any) -> Compiled:
+    base = _soft(node["children"][0])
+    right_node = node["children"][1]
+    if right_node["type"] in ("identity", "current"):
+
+        def project_identity(value: Any) -> Any:
+            items = base(value)
+            if not isinstance(items, list):
+                return None
+            return [item for item in items if item is not None]
+
+        return project_identity
+    right = _soft(right_node)
+
+    def project(value: Any) -> Any:
+        items = base(value)
+        if not isinstance(items, list):
+            return None
+        out = []
+        for item in items:
+            current = right(item)
+            if current is not None:
+                out.append(current)
+        return out
+
+    return project
+
+
+def _value_projection(node: Any) -> Compiled:
+    base = _soft(node["children"][0])
+    right = _soft(node["children"][1])
+
+    def project(value: Any) -> Any:
+        items = base(value)
+        if not isinstance(items, dict):
+            return None
+        out = []
+        for item in items.values():
+            current = right(item)
+            if current is not None:
+                out.append(current)
+        return out
+
+    return project
+
+
+def _filter_projection(node: Any) -> Compiled:
+    base = _soft(node["children"][0])
+    right_node = node["children"][1]
+    right = None if right_node["type"] in ("identity", "current") else _soft(right_node)
+    cond = _soft(node["children"][2])
+
+    def filtered(value: Any) -> Any:
+        items = base(value)
+        if not isinstance(items, list):
+            return None
+        out = []
+        for item in items:
+            if not _is_false(cond(item)):
+                current = item if right is None else right(item)
+                if current is not None:
+                    out.append(current)
+        return out
+
+    return filtered
+
+
+def _flatten(node: Any) -> Compiled:
+    base = _soft(node["children"][0])
+
+    def flatten(value: Any) -> Any:
+        items = base(value)
+        if not isinstance(items, list):
+            return None
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, list):
+                out.extend(item)
+            else:
+                out.append(item)
+        return out
+
+    return flatten
+
+
+def _index(position: int) -> Compiled:
+    def index(value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        try:
+            return value[position]
+        except IndexError:
+            return None
+
+    return index
+
+
+def _slice(bounds: list[Any]) -> Compiled:
+    window = slice(*bounds)
+    return lambda value: value[window] if isinstance(value, list) else None
+
+
+def _multi_select_dict(node: Any) -> Compiled:
+    pairs = [(child["value"], _soft(child)) for child in node["children"]]
+    return lambda value: None if value is None else {key: fn(value) for key, fn in pairs}
+
+
+def _multi_select_list(node: Any) -> Compiled:
+    fns = [_soft(child) for child in node["children"]]
+    return lambda value: None if value is None else [fn(value) for fn in fns]
+
+
+def _or(node: Any) -> Compiled:
+    left = _soft(node["children"][0])
+    right = _soft(node["children"][1])
+
+    def either(value: Any) -> Any:
+        matched = left(value)
+        return right(value) if _is_false(matched) else matched
+
+    return either
+
+
+def _and(node: Any) -> Compiled:
+    left = _soft(node["children"][0])
+    right = _soft(node["children"][1])
+
+    def both(value: Any) -> Any:
+        matched = left(value)
+        return matched if _is_false(matched) else right(value)
+
+    return both
+
+
+def _not(node: Any) -> Compiled:
+    inner = _soft(node["children"][0])
+
+    def negate(value: Any) -> Any:
+        original = inner(value)
+        if visitor._is_actual_number(original) and original == 0:
+            return False
+        return not original
+
+    return negate
+
+
+def _unsupported(kind: str) -> Compiled:
+    def unsupported(value: Any) -> Any:
+        raise NotImplementedError(kind)
+
+    return unsupported
+
+
+def _compile(node: Any) -> Compiled:
+    """One AST node as a closure with the interpreter's raw semantics."""
+    kind = node["type"]
+    children = node["children"]
+    if kind == "field":
+        return _field(node["value"])
+    if kind in ("subexpression", "index_expression"):
+        return _sequence_of(children)
+    if kind in ("current", "identity"):
+        return _identity
+    if kind == "literal":
+        literal = node["value"]
+        return lambda value: literal
+    if kind == "index":
+        return _index(node["value"])
+    if kind == "slice":
+        return _slice(children)
+    if kind == "key_val_pair":
+        return _compile(children[0])
+    if kind == "comparator":
+        return _comparator(node)
+    if kind == "function_expression":
+        return _function(node)
+    if kind == "expref":
+        reference = _Expression(_compile(children[0]))
+        return lambda value: reference
+    if kind == "projection":
+        return _projection(node)
+    if kind == "value_projection":
+        return _value_projection(node)
+    if kind == "filter_projection":
+        return _filter_projection(node)
+    if kind == "flatten":
+        return _flatten(node)
+    if kind == "multi_select_dict":
+        return _multi_select_dict(node)
+    if kind == "multi_select_list":
+        return _multi_select_list(node)
+    if kind == "or_expression":
+        return _or(node)
+    if kind == "and_expression":
+        return _and(node)
+    if kind == "not_expression":
+        return _not(node)
+    if kind == "pipe":
+        first, second = (_soft(child) for child in children)
+        return lambda value: second(first(value))
+    return _unsupported(kind)
+
+
+@lru_cache(maxsize=16384)
+def compiled(expression: str) -> Compiled:
+    """``expression`` compiled to a closure (cached); raw: it may raise :class:`UnknownKeyError`, and jmespath's or
+    a function's own errors unwrapped. Use :func:`search` unless you map errors yourself."""
+    return _compile(compile_expression(expression))
 
 
 def search(expression: str, data: Any) -> Any:
     """Evaluate ``expression`` over ``data`` with Kyverno's semantics."""
-    chain = _field_chain(expression)
-    if chain is not None:
-        value = data
-        for key in chain:
-            if isinstance(value, dict):
-                if key not in value:
-                    raise UnknownKeyError(key)
-                value = value[key]
-            else:
-                return None
-        return value
-    or_literal = _chain_or_literal(expression)
-    if or_literal is not None:  # as visit_or_expression: a soft walk (missing key → null), the literal when falsy
-        keys, literal = or_literal
-        value = data
-        for key in keys:
-            if not isinstance(value, dict):
-                value = None
-                break
-            value = value.get(key)
-            if value is None:
-                break
-        return literal["value"] if _INTERPRETER._is_false(value) else value
-    ast = compile_expression(expression)
+    run = compiled(expression)
     try:
-        return _INTERPRETER.visit(ast, data)
+        return run(data)
     except UnknownKeyError:
         raise
     except jp_exceptions.JMESPathError as exc:

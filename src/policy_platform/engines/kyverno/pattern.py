@@ -1,17 +1,26 @@
 """Pattern validation (Kyverno ``pkg/engine/validate/validate.go`` and ``pkg/engine/anchor``).
 
-:func:`match_pattern` walks a pattern over a resource and returns None (match) or a :class:`PatternError` with the
-path that failed and whether it means *skip* (a condition or global anchor did not hold) or *fail*. Evaluation order
-is Kyverno's, because it is observable: in a map, anchor keys first (sorted, so condition anchors come before equality,
-negation and existence), then plain keys with nested-anchor and global-anchor keys moved to the front.
+:func:`compile_pattern` turns a pattern into a tree of closures once (at policy load for variable-free patterns);
+:func:`match_pattern` runs it over a resource and returns None (match) or a :class:`PatternError` with the path that
+failed and whether it means *skip* (a condition or global anchor did not hold) or *fail*. Evaluation order is Kyverno's,
+because it is observable: in a map, anchor keys first (sorted, so condition anchors come before equality, negation and
+existence), then plain keys with nested-anchor and global-anchor keys moved to the front.
 
 Anchors: ``(k)`` condition, ``=(k)`` equality, ``X(k)`` negation, ``^(k)`` existence, ``<(k)`` global; ``+(k)`` is a
 literal key during validation.
+
+How the compiled form stays fast: every node is a closure ``run(value, seen)`` that returns None on success and a
+:class:`_Fail` on a mismatch (no exceptions, so skips and failures cost about as much as matches); scalar children of
+a map are checked inline by the map's loop with a pre-parsed scalar predicate (:func:`scalar.compile_check`). Nothing
+builds a path on the success path: each node knows its path *relative to the nearest array element* (``rel``), and a
+failure carries that relative path plus a message function of the element's absolute path; arrays re-base a failure
+(prepend ``<i>/``) as it passes through them, and the root resolves it against ``/``. The result is byte-identical to
+the interpreted walker kept in :mod:`.pattern_reference` (the differential tests compare both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,6 +34,8 @@ NEGATION = "negation"
 EQUALITY = "equality"
 EXISTENCE = "existence"
 ADD = "add"
+
+_SKIP_KINDS = (CONDITION, GLOBAL)
 
 
 @lru_cache(maxsize=8192)
@@ -40,18 +51,6 @@ def parse_anchor(key: str) -> tuple[str | None, str]:
     return None, key
 
 
-class _Err(Exception):
-    """An internal pattern mismatch; ``kind`` is '' (plain), 'condition', 'global' or 'negation'."""
-
-    def __init__(self, message: str, kind: str = "") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-    @property
-    def is_skip(self) -> bool:
-        return self.kind in (CONDITION, GLOBAL)
-
-
 @dataclass(frozen=True, slots=True)
 class PatternError:
     """Why a pattern did not match: ``path`` is Kyverno's ``/a/b/0/`` form ('' for a pattern error without a path)."""
@@ -61,83 +60,545 @@ class PatternError:
     skip: bool = False
 
 
-class _State:
-    """Anchor keys seen in the resource (Kyverno's AnchorMap, for the KeysAreMissing rule)."""
-
-    __slots__ = ("seen",)
-
-    def __init__(self) -> None:
-        self.seen: dict[str, bool] = {}
-
-    def check(self, pattern: Mapping[str, Any], resource: Mapping[str, Any]) -> None:
-        for key in pattern:
-            kind, bare = parse_anchor(key)
-            if kind in (CONDITION, EXISTENCE):
-                if self.seen.get(key):
-                    continue
-                self.seen[key] = bare in resource
-
-    def keys_missing(self) -> bool:
-        return any(not v for v in self.seen.values())
+Message = Callable[[str], str]  # the message, given the absolute path of the array element (or root) it is relative to
+Seen = dict[str, bool]  # anchor keys seen in the resource (Kyverno's AnchorMap, for the KeysAreMissing rule)
 
 
-Node = Any  # _MapNode | _ListNode | _ScalarNode
+class _Fail:
+    """A mismatch: ``kind`` is '' (plain), 'condition', 'global' or 'negation'; ``rel`` is the failure path relative
+    to the enclosing array element or root (None: the empty absolute path of a pattern error); ``msg`` builds the
+    message from that element's absolute path."""
+
+    __slots__ = ("kind", "msg", "rel")
+
+    def __init__(self, kind: str, rel: str | None, msg: Message) -> None:
+        self.kind = kind
+        self.rel = rel
+        self.msg = msg
 
 
-class _ScalarNode:
-    __slots__ = ("check", "value")
+Matcher = Callable[[Any, "Seen | None"], "_Fail | None"]  # None on success
+Step = Callable[[dict[str, Any], "Seen | None"], "_Fail | None"]
+
+
+def _const(text: str) -> Message:
+    return lambda _base: text
+
+
+def _rebase(fail: _Fail, rel: str, index: int) -> _Fail:
+    """``fail`` from inside element ``index`` of the array at ``rel``, made relative to the array's own base."""
+    step = f"{rel}{index}/"
+    inner = fail.msg
+    return _Fail(fail.kind, None if fail.rel is None else step + fail.rel, lambda base: inner(base + step))
+
+
+def _type(value: Any) -> str:
+    if value is None:
+        return "<nil>"
+    return {dict: "map", list: "array", str: "string", bool: "bool", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# --- compiled nodes ---------------------------------------------------------------------------------------------------
+
+
+class CompiledPattern:
+    """A pattern compiled to closures; :meth:`match` is :func:`match_pattern` for it."""
+
+    __slots__ = ("_run", "_stateful", "value")
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        self.check = scalar.compile_check(value)
+        self._stateful = _has_state_keys(value)
+        self._run: Matcher = _compile(value, "")
+
+    def match(self, resource: Any) -> PatternError | None:
+        seen: Seen | None = {} if self._stateful else None
+        fail = self._run(resource, seen)
+        if fail is None:
+            return None
+        message = fail.msg("/")
+        if fail.kind in _SKIP_KINDS:
+            return PatternError(message, "", skip=True)
+        path = "" if fail.rel is None else "/" + fail.rel
+        if fail.kind == NEGATION:
+            return PatternError(message, path)
+        if seen and not all(seen.values()):
+            return PatternError(message, "")
+        return PatternError(message, path)
 
 
-class _ListNode:
-    __slots__ = ("first_kind", "items", "value")
-
-    def __init__(self, value: list[Any]) -> None:
-        self.value = value
-        self.items = [compile_pattern(v) for v in value]
-        first = value[0] if value else None
-        self.first_kind = "map" if isinstance(first, dict) else "list" if isinstance(first, list) else "scalar"
+def compile_pattern(pattern: Any) -> CompiledPattern:
+    """A reusable compiled form of ``pattern`` (anchor order, nested-anchor ordering and scalar checks precomputed)."""
+    return CompiledPattern(pattern)
 
 
-class _MapNode:
-    __slots__ = ("anchors", "expand", "plain", "state_keys", "value")
-
-    def __init__(self, value: dict[str, Any]) -> None:
-        self.value = value
-        anchors: list[tuple[str, str | None, str, Node]] = []
-        plain_keys: list[str] = []
-        self.state_keys: list[tuple[str, str]] = []
-        for key, item in value.items():
-            kind, bare = parse_anchor(key)
-            if kind in (CONDITION, EXISTENCE):
-                self.state_keys.append((key, bare))
-            if kind in (CONDITION, EQUALITY, NEGATION, EXISTENCE):
-                anchors.append((key, kind, bare, compile_pattern(item)))
-            else:
-                plain_keys.append(key)
-        anchors.sort(key=lambda a: a[0])
-        self.anchors = anchors
-        front: list[str] = []
-        back: list[str] = []
-        for key in sorted(plain_keys):
-            if parse_anchor(key)[0] == GLOBAL or _has_nested_anchor(value[key]):
-                front.insert(0, key)
-            else:
-                back.append(key)
-        self.plain = [(k, *parse_anchor(k), compile_pattern(value[k])) for k in front + back]
-        self.expand = _needs_expansion(value)
+def match_pattern(resource: Any, pattern: Any) -> PatternError | None:
+    """Validate ``resource`` against ``pattern`` (a raw pattern or a :func:`compile_pattern` result); None on match."""
+    compiled = pattern if type(pattern) is CompiledPattern else CompiledPattern(pattern)
+    return compiled.match(resource)
 
 
-def compile_pattern(pattern: Any) -> Node:
-    """A reusable plan for ``pattern`` (anchor order, nested-anchor ordering and scalar checks precomputed)."""
+def _has_state_keys(pattern: Any) -> bool:
     if isinstance(pattern, dict):
-        return _MapNode(pattern)
+        return any(
+            parse_anchor(k)[0] in (CONDITION, EXISTENCE) or _has_state_keys(v) for k, v in pattern.items()
+        )
     if isinstance(pattern, list):
-        return _ListNode(pattern)
-    return _ScalarNode(pattern)
+        return any(_has_state_keys(v) for v in pattern)
+    return False
+
+
+def _compile(pattern: Any, rel: str) -> Matcher:
+    if isinstance(pattern, dict):
+        return _compile_map(pattern, rel)[0]
+    if isinstance(pattern, list):
+        return _compile_list(pattern, rel)
+    return _compile_scalar(pattern, rel)
+
+
+def _compile_scalar(pattern: Any, rel: str) -> Matcher:
+    check = scalar.compile_check(pattern)
+    shown = sprint(pattern)
+
+    def run(value: Any, seen: Seen | None) -> _Fail | None:
+        if check(value):
+            return None
+        return _scalar_mismatch(value, check, shown, rel)
+
+    return run
+
+
+def _scalar_mismatch(value: Any, check: scalar.Check, shown: str, rel: str) -> _Fail | None:
+    """The failure of a scalar pattern that ``value`` did not pass, or None when ``value`` is a list whose every item
+    passes (a scalar pattern applies to each item of a list)."""
+    if isinstance(value, list):
+        for item in value:
+            if not check(item):
+                return _Fail(
+                    "",
+                    rel,
+                    lambda base: f"resource value '{sprint(value)}' does not match '{shown}' at path {base}{rel}",
+                )
+        return None
+    return _Fail("", rel, lambda base: f"value '{sprint(value)}' does not match '{shown}' at path {base}{rel}")
+
+
+def _list_structure(rel: str) -> _Fail:
+    return _Fail(
+        "",
+        rel,
+        lambda base: (
+            f"validation rule failed at path {base}{rel}, resource does not satisfy the expected overlay pattern"
+        ),
+    )
+
+
+def _compile_list(pattern: list[Any], rel: str) -> Matcher:
+    if not pattern:
+        empty_fail = _Fail("", rel, _const("pattern Array empty"))
+
+        def empty(value: Any, seen: Seen | None) -> _Fail | None:
+            if not isinstance(value, list):
+                return _list_structure(rel)
+            return empty_fail
+
+        return empty
+    first = pattern[0]
+    if isinstance(first, dict):
+        element = _compile(first, "")
+
+        def every(value: Any, seen: Seen | None) -> _Fail | None:
+            if not isinstance(value, list):
+                return _list_structure(rel)
+            skips: list[tuple[int, _Fail]] | None = None
+            applied = False
+            for i, item in enumerate(value):
+                fail = element(item, seen)
+                if fail is None:
+                    applied = True
+                elif fail.kind in _SKIP_KINDS:
+                    if skips is None:
+                        skips = [(i, fail)]
+                    else:
+                        skips.append((i, fail))
+                else:
+                    return _rebase(fail, rel, i)
+            if skips is not None and not applied:
+                return _joined_skips(skips, rel)
+            return None
+
+        return every
+    if not isinstance(first, list):
+        scalar_run = _compile_scalar(first, rel)
+
+        def scalars(value: Any, seen: Seen | None) -> _Fail | None:
+            if not isinstance(value, list):
+                return _list_structure(rel)
+            return scalar_run(value, seen)
+
+        return scalars
+    items = [_compile(p, "") for p in pattern]
+    length = len(items)
+
+    def positional(value: Any, seen: Seen | None) -> _Fail | None:
+        if not isinstance(value, list):
+            return _list_structure(rel)
+        if len(value) < length:
+            text = (
+                f"validate Array failed, array length mismatch, resource Array len is {len(value)} "
+                f"and pattern Array len is {length}"
+            )
+            return _Fail("", None, _const(text))
+        skips: list[tuple[int, _Fail]] = []
+        applied = False
+        for i, item in enumerate(items):
+            fail = item(value[i], seen)
+            if fail is None:
+                applied = True
+            elif fail.kind in _SKIP_KINDS:
+                skips.append((i, fail))
+            else:
+                return _rebase(fail, rel, i)
+        if skips and not applied:
+            return _joined_skips(skips, rel)
+        return None
+
+    return positional
+
+
+def _joined_skips(skips: list[tuple[int, _Fail]], rel: str) -> _Fail:
+    def message(base: str) -> str:
+        return "; ".join(fail.msg(f"{base}{rel}{i}/") for i, fail in skips)
+
+    return _Fail(skips[0][1].kind, rel, message)
+
+
+# map entries, anchor phase: (code, bare key, child matcher or None)
+_EQUALITY = 0  # checked only when the key is present
+_NEGATION = 1  # the key must be absent; child is the failure
+_OTHER = 2  # condition and existence anchors: child is a Step on the whole map
+# map entries, plain phase: (code, key, a, b)
+_SCALAR = 0  # a = check, b = (shown pattern, child rel): value = resource.get(key), checked inline
+_CHILD = 1  # a = matcher of resource.get(key)
+_STAR = 2  # "*": the key must hold a non-nil value
+_STEP = 3  # a = Step on the whole map (global anchors)
+
+_Anchor = tuple[int, str, Any]
+_Entry = tuple[int, str, Any, Any]
+
+
+def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> tuple[Matcher, Step]:
+    """(matcher, body): the body skips the structure check and the anchor bookkeeping; ``expand=False`` for a pattern
+    that is itself the result of the metadata wildcard expansion (Kyverno expands once per map)."""
+    anchor_items: list[tuple[str, str, str, Any]] = []
+    plain_keys: list[str] = []
+    state_keys: list[tuple[str, str]] = []
+    for key, item in pattern.items():
+        kind, bare = parse_anchor(key)
+        if kind in (CONDITION, EXISTENCE):
+            state_keys.append((key, bare))
+        if kind is not None and kind in (CONDITION, EQUALITY, NEGATION, EXISTENCE):
+            anchor_items.append((key, kind, bare, item))
+        else:
+            plain_keys.append(key)
+    anchor_items.sort(key=lambda a: a[0])
+    anchors = tuple(_anchor_entry(kind, bare, item, rel) for _key, kind, bare, item in anchor_items)
+    may_skip = any(kind == CONDITION or _has_condition(item) for _key, kind, _bare, item in anchor_items)
+    front: list[str] = []
+    back: list[str] = []
+    for key in sorted(plain_keys):
+        if parse_anchor(key)[0] == GLOBAL or _has_nested_anchor(pattern[key]):
+            front.insert(0, key)
+        else:
+            back.append(key)
+    entries = tuple(_plain_entry(key, pattern[key], rel) for key in front + back)
+    state = tuple(state_keys)
+
+    def structure(value: Any) -> _Fail:
+        found = _type(value)
+        return _Fail(
+            "",
+            rel,
+            lambda base: (
+                f"pattern and resource have different structures. Path: {base}{rel}. Expected map, found {found}"
+            ),
+        )
+
+    def plain(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+        fail: _Fail | None
+        get = resource.get
+        for code, key, a, b in entries:
+            if code == _SCALAR:
+                value = get(key)
+                if not a(value):
+                    fail = _scalar_mismatch(value, a, b[0], b[1])
+                    if fail is not None:
+                        return fail
+            elif code == _CHILD:
+                fail = a(get(key), seen)
+                if fail is not None:
+                    return fail
+            elif code == _STAR:
+                if get(key) is None:
+                    return _star_missing(rel, key)
+            else:
+                fail = a(resource, seen)
+                if fail is not None:
+                    return fail
+        return None
+
+    if not anchors:
+        body = plain
+    elif may_skip:
+
+        def body(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+            fail = _anchor_phase(anchors, resource, seen)
+            return fail if fail is not None else plain(resource, seen)
+
+    else:
+
+        def body(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+            # no condition anchor below: the first anchor error is the result, as in the plain phase
+            fail: _Fail | None
+            for code, bare, child in anchors:
+                if code == _EQUALITY:
+                    if bare in resource:
+                        fail = child(resource[bare], seen)
+                        if fail is not None:
+                            return fail
+                elif code == _NEGATION:
+                    if bare in resource:
+                        return child  # type: ignore[no-any-return]  # the constant negation failure
+                else:
+                    fail = child(resource, seen)
+                    if fail is not None:
+                        return fail
+            return plain(resource, seen)
+
+    main_body = body
+    if expand and _needs_expansion(pattern):
+        expansions: dict[tuple[Any, ...], Step] = {}
+
+        def expanded_body(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+            new, signature = _expand_metadata(pattern, resource)
+            if new is pattern:
+                return body(resource, seen)
+            run_body = expansions.get(signature)
+            if run_body is None:
+                run_body = _compile_map(new, rel, expand=False)[1]
+                if len(expansions) < 256:
+                    expansions[signature] = run_body
+            return run_body(resource, seen)
+
+        main_body = expanded_body
+
+    if state:
+
+        def run_stateful(resource: Any, seen: Seen | None) -> _Fail | None:
+            if not isinstance(resource, dict):
+                return structure(resource)
+            assert seen is not None
+            for key, bare in state:
+                if not seen.get(key):
+                    seen[key] = bare in resource
+            return main_body(resource, seen)
+
+        return run_stateful, main_body
+
+    if main_body is plain:
+        # the common shape, plain keys only: the loop inlined
+
+        def run_plain(resource: Any, seen: Seen | None) -> _Fail | None:
+            if not isinstance(resource, dict):
+                return structure(resource)
+            fail: _Fail | None
+            get = resource.get
+            for code, key, a, b in entries:
+                if code == _SCALAR:
+                    value = get(key)
+                    if not a(value):
+                        fail = _scalar_mismatch(value, a, b[0], b[1])
+                        if fail is not None:
+                            return fail
+                elif code == _CHILD:
+                    fail = a(get(key), seen)
+                    if fail is not None:
+                        return fail
+                elif code == _STAR:
+                    if get(key) is None:
+                        return _star_missing(rel, key)
+                else:
+                    fail = a(resource, seen)
+                    if fail is not None:
+                        return fail
+            return None
+
+        return run_plain, main_body
+
+    def run(resource: Any, seen: Seen | None) -> _Fail | None:
+        if not isinstance(resource, dict):
+            return structure(resource)
+        return main_body(resource, seen)
+
+    return run, main_body
+
+
+def _star_missing(rel: str, key: str) -> _Fail:
+    return _Fail("", rel, lambda base: f"{base}{rel}/{key} not found")
+
+
+def _negation(rel: str, bare: str) -> _Fail:
+    return _Fail(NEGATION, f"{rel}{bare}/", lambda base: f"negation anchor matched in resource: {base}{rel}{bare}")
+
+
+def _anchor_phase(anchors: tuple[_Anchor, ...], resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+    """Anchor keys in order; a condition skip is remembered and, once one happened, later anchor errors are ignored;
+    the remembered skip is the result."""
+    skip: _Fail | None = None
+    fail: _Fail | None
+    for code, bare, child in anchors:
+        if code == _EQUALITY:
+            if bare not in resource:
+                continue
+            fail = child(resource[bare], seen)
+        elif code == _NEGATION:
+            if bare not in resource:
+                continue
+            fail = child
+        else:
+            fail = child(resource, seen)
+        if fail is None:
+            continue
+        if fail.kind == CONDITION:
+            if skip is None:
+                skip = fail
+            continue
+        if skip is None:
+            return fail
+    return skip
+
+
+def _plain_entry(key: str, item: Any, rel: str) -> _Entry:
+    kind, bare = parse_anchor(key)
+    if kind == GLOBAL:
+        return (_STEP, key, _global_step(bare, item, rel), None)
+    # plain keys, and +() which is a literal key during validation
+    if not isinstance(item, dict | list):
+        if item == "*":
+            return (_STAR, key, None, None)
+        if kind is None:
+            return (_SCALAR, key, scalar.compile_check(item), (sprint(item), f"{rel}{key}/"))
+    return (_CHILD, key, _compile(item, f"{rel}{key}/"), None)
+
+
+def _global_step(bare: str, item: Any, rel: str) -> Step:
+    child = _compile(item, f"{rel}{bare}/")
+
+    def step(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+        if bare not in resource:
+            return None
+        fail = child(resource[bare], seen)
+        if fail is None:
+            return None
+        inner = fail.msg
+        return _Fail(GLOBAL, fail.rel, lambda base: f"global anchor mismatch: {inner(base)}")
+
+    return step
+
+
+def _anchor_entry(kind: str, bare: str, item: Any, rel: str) -> _Anchor:
+    child_rel = f"{rel}{bare}/"
+    if kind == NEGATION:
+        return (_NEGATION, bare, _negation(rel, bare))  # a constant failure, returned when the key is present
+    if kind == EQUALITY:
+        return (_EQUALITY, bare, _compile(item, child_rel))
+    if kind == CONDITION:
+        return (_OTHER, bare, _condition_step(bare, item, child_rel))
+    return (_OTHER, bare, _existence_step(bare, item, child_rel))
+
+
+def _condition_step(bare: str, item: Any, rel: str) -> Step:
+    child = _compile(item, rel)
+    missing = _Fail(
+        CONDITION, rel, _const("conditional anchor mismatch: conditional anchor key doesn't exist in the resource")
+    )
+
+    def condition(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+        if bare not in resource:
+            return missing
+        fail = child(resource[bare], seen)
+        if fail is None:
+            return None
+        inner = fail.msg
+        return _Fail(CONDITION, fail.rel, lambda base: f"conditional anchor mismatch: {inner(base)}")
+
+    return condition
+
+
+def _existence_step(bare: str, item: Any, rel: str) -> Step:
+    # per pattern item: its matcher when it is a map, else None (an invalid pattern, reported when reached)
+    items: list[Matcher | None] | None = (
+        [_compile(p, "") if isinstance(p, dict) else None for p in item] if isinstance(item, list) else None
+    )
+    failed = _Fail("", rel, lambda base: f"existence anchor validation failed at path {base}{rel}")
+
+    def existence(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
+        if bare not in resource:
+            return None
+        value = resource[bare]
+        if not isinstance(value, list):
+            found = _type(value)
+            return _Fail(
+                "",
+                rel,
+                _const(
+                    f"invalid resource type {found}: Existence ^ () anchor can be used only on list/array type resource"
+                ),
+            )
+        if items is None:
+            return _Fail("", rel, _const("invalid pattern type: Pattern has to be of list to compare against resource"))
+        for matcher in items:
+            if matcher is None:
+                return _Fail(
+                    "", rel, _const("invalid pattern type: Pattern has to be of type map to compare against items")
+                )
+            for element in value:
+                if matcher(element, seen) is None:
+                    break
+            else:
+                return failed
+        return None
+
+    return existence
+
+
+# --- pattern analysis (compile time) ----------------------------------------------------------------------------------
+
+
+def _has_nested_anchor(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(parse_anchor(k)[0] is not None or _has_nested_anchor(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nested_anchor(v) for v in value)
+    return False
+
+
+def _has_condition(value: Any) -> bool:
+    """Whether a condition anchor (whose skip the anchor phase must treat specially) occurs anywhere in ``value``."""
+    if isinstance(value, dict):
+        return any(parse_anchor(k)[0] == CONDITION or _has_condition(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_condition(v) for v in value)
+    return False
+
+
+def _tag_key(tag: str, pattern: Mapping[str, Any]) -> str | None:
+    for key in pattern:
+        if parse_anchor(key)[1] == tag:
+            return key
+    return None
 
 
 def _needs_expansion(pattern: dict[str, Any]) -> bool:
@@ -153,84 +614,20 @@ def _needs_expansion(pattern: dict[str, Any]) -> bool:
     return False
 
 
-def match_pattern(resource: Any, pattern: Any) -> PatternError | None:
-    """Validate ``resource`` against ``pattern`` (a raw pattern or a :func:`compile_pattern` plan); None on match."""
-    node = pattern if isinstance(pattern, _MapNode | _ListNode | _ScalarNode) else compile_pattern(pattern)
-    state = _State()
-    try:
-        _element(resource, node, "/", state)
-    except _Fail as exc:
-        err = exc.err
-        if err.is_skip:
-            return PatternError(str(err), "", skip=True)
-        if err.kind == NEGATION:
-            return PatternError(str(err), exc.path)
-        if state.keys_missing():
-            return PatternError(str(err), "")
-        return PatternError(str(err), exc.path)
-    return None
+def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """Replace wildcard keys under ``metadata.labels``/``annotations`` by the first matching resource key.
 
-
-class _Fail(Exception):
-    def __init__(self, path: str, err: _Err) -> None:
-        super().__init__(str(err))
-        self.path = path
-        self.err = err
-
-
-def _element(resource: Any, node: Node, path: str, state: _State) -> None:
-    cls = type(node)
-    if cls is _MapNode:
-        if not isinstance(resource, dict):
-            raise _Fail(
-                path,
-                _Err(
-                    f"pattern and resource have different structures. Path: {path}. "
-                    f"Expected map, found {_type(resource)}"
-                ),
-            )
-        for key, bare in node.state_keys:
-            if not state.seen.get(key):
-                state.seen[key] = bare in resource
-        _map(resource, node, path, state)
-        return
-    if cls is _ListNode:
-        if not isinstance(resource, list):
-            raise _Fail(
-                path,
-                _Err(f"validation rule failed at path {path}, resource does not satisfy the expected overlay pattern"),
-            )
-        _array(resource, node, path, state)
-        return
-    if isinstance(resource, list):
-        for item in resource:
-            if not node.check(item):
-                raise _Fail(
-                    path,
-                    _Err(f"resource value '{sprint(resource)}' does not match '{sprint(node.value)}' at path {path}"),
-                )
-        return
-    if not node.check(resource):
-        raise _Fail(path, _Err(f"value '{sprint(resource)}' does not match '{sprint(node.value)}' at path {path}"))
-
-
-def _type(value: Any) -> str:
-    if value is None:
-        return "<nil>"
-    return {dict: "map", list: "array", str: "string", bool: "bool", int: "number", float: "number"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
-    """Replace wildcard keys under ``metadata.labels``/``annotations`` by the first matching resource key."""
+    Returns the pattern (the same object when nothing applies) and a signature of the replacement: the new key of every
+    entry of each rewritten block, which with ``pattern`` determines the result.
+    """
     meta_key = _tag_key("metadata", pattern)
     meta_p = pattern.get(meta_key) if meta_key else None
     meta_r = resource.get("metadata")
     if not isinstance(meta_p, dict) or not isinstance(meta_r, dict):
-        return pattern
+        return pattern, ()
     changed = False
     new_meta = dict(meta_p)
+    signature: list[Any] = []
     for tag in ("labels", "annotations"):
         field = _tag_key(tag, meta_p)
         block_p = meta_p.get(field) if field else None
@@ -240,6 +637,7 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[
         if not isinstance(block_r, dict):
             continue
         new_block: dict[str, Any] = {}
+        new_keys: list[str] = []
         for key, value in block_p.items():
             kind, bare = parse_anchor(key)
             new_key = key
@@ -249,177 +647,15 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[
                         new_key = rkey if kind is None else key.replace(bare, rkey)
                         break
             new_block[new_key] = value
+            new_keys.append(new_key)
         new_meta[field or tag] = new_block
+        signature.append((tag, tuple(new_keys)))
         changed = True
     if not changed or meta_key is None:
-        return pattern
+        return pattern, ()
     out = dict(pattern)
     out[meta_key] = new_meta
-    return out
-
-
-def _tag_key(tag: str, pattern: dict[str, Any]) -> str | None:
-    for key in pattern:
-        if parse_anchor(key)[1] == tag:
-            return key
-    return None
-
-
-def _has_nested_anchor(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(parse_anchor(k)[0] is not None or _has_nested_anchor(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nested_anchor(v) for v in value)
-    return False
-
-
-def _map(resource: dict[str, Any], node: _MapNode, path: str, state: _State) -> None:
-    if node.expand:
-        expanded = _expand_metadata(node.value, resource)
-        if expanded is not node.value:
-            node = _MapNode(expanded)
-    skip: _Fail | None = None
-    for key, kind, bare, child in node.anchors:
-        try:
-            _handle(key, kind, bare, child, resource, path, state)
-        except _Fail as exc:
-            if exc.err.kind == CONDITION:
-                if skip is None:
-                    skip = exc
-                continue
-            if skip is None:
-                raise
-    if skip is not None:
-        raise skip
-    for key, kind, bare, child in node.plain:
-        if kind is None and type(child) is _ScalarNode:
-            value = resource.get(key)
-            if child.value == "*":
-                if value is None:
-                    raise _Fail(path, _Err(f"{path}/{key} not found"))
-                continue
-            if isinstance(value, list):
-                _element(value, child, path + key + "/", state)
-            elif not child.check(value):
-                p = path + key + "/"
-                raise _Fail(p, _Err(f"value '{sprint(value)}' does not match '{sprint(child.value)}' at path {p}"))
-            continue
-        _handle(key, kind, bare, child, resource, path, state)
-
-
-def _handle(
-    key: str, kind: str | None, bare: str, child: Node, resource: dict[str, Any], path: str, state: _State
-) -> None:
-    if kind is None or kind == ADD:
-        # plain key (and +() which is literal during validation)
-        value = resource.get(key)
-        if type(child) is _ScalarNode and child.value == "*":
-            if value is None:
-                raise _Fail(path, _Err(f"{path}/{key} not found"))
-            return
-        _element(value, child, path + key + "/", state)
-        return
-    if kind == NEGATION:
-        if bare in resource:
-            raise _Fail(path + bare + "/", _Err(f"negation anchor matched in resource: {path}{bare}", NEGATION))
-        return
-    if kind == EQUALITY:
-        if bare in resource:
-            _element(resource[bare], child, path + bare + "/", state)
-        return
-    if kind == CONDITION:
-        if bare not in resource:
-            raise _Fail(
-                path + bare + "/",
-                _Err("conditional anchor mismatch: conditional anchor key doesn't exist in the resource", CONDITION),
-            )
-        try:
-            _element(resource[bare], child, path + bare + "/", state)
-        except _Fail as exc:
-            raise _Fail(exc.path, _Err(f"conditional anchor mismatch: {exc.err}", CONDITION)) from None
-        return
-    if kind == GLOBAL:
-        if bare in resource:
-            try:
-                _element(resource[bare], child, path + bare + "/", state)
-            except _Fail as exc:
-                raise _Fail(exc.path, _Err(f"global anchor mismatch: {exc.err}", GLOBAL)) from None
-        return
-    _existence(bare, child, resource, path + bare + "/", state)
-
-
-def _existence(key: str, child: Node, resource: dict[str, Any], path: str, state: _State) -> None:
-    if key not in resource:
-        return
-    value = resource[key]
-    if not isinstance(value, list):
-        raise _Fail(
-            path,
-            _Err(
-                f"invalid resource type {_type(value)}: "
-                "Existence ^ () anchor can be used only on list/array type resource"
-            ),
-        )
-    if type(child) is not _ListNode:
-        raise _Fail(path, _Err("invalid pattern type: Pattern has to be of list to compare against resource"))
-    for item in child.items:
-        if type(item) is not _MapNode:
-            raise _Fail(path, _Err("invalid pattern type: Pattern has to be of type map to compare against items"))
-        found = False
-        for i, element in enumerate(value):
-            try:
-                _element(element, item, f"{path}{i}/", state)
-            except _Fail:
-                continue
-            found = True
-            break
-        if not found:
-            raise _Fail(path, _Err(f"existence anchor validation failed at path {path}"))
-
-
-def _array(resource: list[Any], node: _ListNode, path: str, state: _State) -> None:
-    if not node.items:
-        raise _Fail(path, _Err("pattern Array empty"))
-    first = node.items[0]
-    if node.first_kind == "map":
-        applied = 0
-        skips: list[_Fail] = []
-        for i, element in enumerate(resource):
-            try:
-                _element(element, first, f"{path}{i}/", state)
-            except _Fail as exc:
-                if exc.err.is_skip:
-                    skips.append(exc)
-                    continue
-                raise
-            applied += 1
-        if applied == 0 and skips:
-            raise _Fail(path, _Err("; ".join(str(s.err) for s in skips), skips[0].err.kind))
-        return
-    if node.first_kind == "scalar":
-        _element(resource, first, path, state)
-        return
-    if len(resource) < len(node.items):
-        raise _Fail(
-            "",
-            _Err(
-                f"validate Array failed, array length mismatch, resource Array len is {len(resource)} "
-                f"and pattern Array len is {len(node.items)}"
-            ),
-        )
-    applied = 0
-    skips = []
-    for i, item in enumerate(node.items):
-        try:
-            _element(resource[i], item, f"{path}{i}/", state)
-        except _Fail as exc:
-            if exc.err.is_skip:
-                skips.append(exc)
-                continue
-            raise
-        applied += 1
-    if applied == 0 and skips:
-        raise _Fail(path, _Err("; ".join(str(s.err) for s in skips), skips[0].err.kind))
+    return out, tuple(signature)
 
 
 def path_tuple(path: str) -> tuple[str | int, ...]:

@@ -9,6 +9,7 @@ duration and quantity comparisons, numbers as their ``%f`` text.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -25,51 +26,125 @@ _NOT_IN_RANGE = re.compile(rf"^({_NUM})!-({_NUM})$")
 _OPERATORS = (">=", "<=", ">", "<", "!")
 
 
-def compile_check(pattern: Any) -> Callable[[Any], bool]:
-    """A predicate equivalent to ``validate(value, pattern)``, with the string pattern parsed once."""
+Check = Callable[[Any], bool]
+
+
+def compile_check(pattern: Any) -> Check:
+    """A predicate equivalent to ``validate(value, pattern)``, with the pattern parsed once.
+
+    String patterns become a closure per ``|`` alternative and ``&`` term; each term knows at compile time whether its
+    operand is a duration or a quantity (else only the wildcard comparison can apply, so the value is never parsed)
+    and carries a pre-built wildcard matcher.
+    """
+    if pattern is True or pattern is False:
+        return lambda value: value is pattern
+    if isinstance(pattern, int):
+        return lambda value: _int_pattern(value, pattern)
+    if isinstance(pattern, float):
+        return lambda value: _float_pattern(value, pattern)
+    if pattern is None:
+        return _nil_pattern
     if not isinstance(pattern, str):
-        return lambda value: validate(value, pattern)
-    terms = [[_parse_term(t.strip(" ")) for t in alt.strip(" ").split("&")] for alt in pattern.split("|")]
-    if len(terms) == 1 and len(terms[0]) == 1 and terms[0][0][0] == "" and not wildcard.has_wildcard(pattern):
-        literal = terms[0][0][1]
-        if parse_duration(literal) is None and parse_quantity(literal) is None:
-            return lambda value: value in (pattern, literal) or (
-                not isinstance(value, str) and value is not None and compare(value, literal, "")
-            )
+        return _never
+    alternatives = tuple(
+        tuple(_compile_term(t.strip(" ")) for t in alt.strip(" ").split("&")) for alt in pattern.split("|")
+    )
+    if len(alternatives) == 1 and len(alternatives[0]) == 1:
+        term = alternatives[0][0]
+
+        def single(value: Any) -> bool:
+            if isinstance(value, str) and value == pattern:
+                return True
+            return term(value)
+
+        return single
 
     def check(value: Any) -> bool:
         if isinstance(value, str) and value == pattern:
             return True
-        return any(all(_eval_term(value, term) for term in alt) for alt in terms)
+        for terms in alternatives:
+            for term in terms:
+                if not term(value):
+                    break
+            else:
+                return True
+        return False
 
     return check
 
 
-_Term = tuple[str, str, str, str]  # (op, operand, range-low, range-high); op "in"/"notin" for ranges
+def _never(value: Any) -> bool:
+    return False
 
 
-def _parse_term(term: str) -> _Term:
+def _compile_term(term: str) -> Check:
     m = _IN_RANGE.match(term)
     if m:
-        return ("in", "", m.group(1), m.group(2))
+        low, high = _compile_op(">=", m.group(1)), _compile_op("<=", m.group(2))
+        return lambda value: low(value) and high(value)
     m = _NOT_IN_RANGE.match(term)
     if m:
-        return ("notin", "", m.group(1), m.group(2))
+        below, above = _compile_op("<", m.group(1)), _compile_op(">", m.group(2))
+        return lambda value: below(value) or above(value)
     op = ""
     for candidate in _OPERATORS:
         if term.startswith(candidate):
             op = candidate
             break
-    return (op, term[len(op) :].strip(), "", "")
+    return _compile_op(op, term[len(op) :].strip())
 
 
-def _eval_term(value: Any, term: _Term) -> bool:
-    op, operand, low, high = term
-    if op == "in":
-        return compare(value, low, ">=") and compare(value, high, "<=")
-    if op == "notin":
-        return compare(value, low, "<") or compare(value, high, ">")
-    return compare(value, operand, op)
+_ORDER: dict[str, Callable[[Fraction, Fraction], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "!": operator.ne,
+    "": operator.eq,
+}
+
+
+def _compile_op(op: str, operand: str) -> Check:
+    """``compare(value, operand, op)`` with the operand parsed once."""
+    duration, quantity = parse_duration(operand), parse_quantity(operand)
+    textual = op in ("", "!")
+    if textual:
+        matches = wildcard.compile_matcher(operand)
+        negate = op == "!"
+
+        def by_text(value: Any) -> bool:
+            if isinstance(value, str):
+                return matches(value) is not negate
+            if value is None:
+                return False
+            if value is True or value is False:
+                text = "true" if value else "false"
+            elif isinstance(value, float):
+                text = format_e(value)
+            elif isinstance(value, int):
+                text = str(value)
+            else:
+                return False
+            return matches(text) is not negate
+
+    if duration is None and quantity is None:
+        return by_text if textual else _never
+    order = _ORDER[op]
+
+    def numeric(value: Any) -> bool:
+        text = _as_text(value)
+        if text is not None:
+            if duration is not None:
+                dv = parse_duration(text)
+                if dv is not None:
+                    return order(dv, duration)
+            if quantity is not None:
+                qv = parse_quantity(text)
+                if qv is not None:
+                    return order(qv, quantity)
+        return by_text(value) if textual else False
+
+    return numeric
 
 
 def validate(value: Any, pattern: Any) -> bool:

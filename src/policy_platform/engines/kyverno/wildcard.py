@@ -7,6 +7,7 @@ RE2, so it is linear in the input whatever the pattern.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -66,3 +67,26 @@ def match(pattern: str, text: str) -> bool:
     if shape == "contains":
         return literal in text
     return _compile(pattern).fullmatch(text) is not None
+
+
+def compile_matcher(pattern: str) -> Callable[[str], bool]:
+    """A predicate equal to ``lambda text: match(pattern, text)``, with the pattern's shape decided once."""
+    if pattern == "*":
+        return _always
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.__eq__
+    shape, literal = _shape(pattern)
+    if shape == "nonempty":
+        return bool
+    if shape == "prefix":
+        return lambda text: text.startswith(literal)
+    if shape == "suffix":
+        return lambda text: text.endswith(literal)
+    if shape == "contains":
+        return lambda text: literal in text
+    regex = _compile(pattern)
+    return lambda text: text == pattern or regex.fullmatch(text) is not None
+
+
+def _always(text: str) -> bool:
+    return True
