@@ -115,10 +115,10 @@ def _evaluate_file(path: str) -> tuple[_Encoded, list[InputError], float, float]
 def evaluate_file(
     engine: KyvernoEngine, loaded: LoadedPolicies, path: str
 ) -> tuple[list[ResourceResult], list[InputError], float, float]:
-    """(results, input errors, parse seconds, evaluate seconds) of one resource file."""
-    t0 = time.perf_counter()
+    """(results, input errors, parse CPU seconds, evaluate CPU seconds) of one resource file."""
+    t0 = time.process_time()
     docs, errors = read_documents(path)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     results: list[ResourceResult] = []
     for doc in docs:
         for _d, data in expand_lists(doc):
@@ -136,7 +136,7 @@ def evaluate_file(
                     outcomes=tuple(outcomes),
                 )
             )
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     return results, errors, t1 - t0, t2 - t1
 
 
