@@ -641,3 +641,23 @@ def search(expression: str, data: Any) -> Any:
         raise JMESPathError(f"JMESPath query failed: {first}") from None
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise JMESPathError(f"JMESPath function failed: {exc}") from None
+
+
+@lru_cache(maxsize=16384)
+def searcher(expression: str) -> Compiled:
+    """``lambda data: search(expression, data)`` without the per-call cache look-up: same results, same errors
+    (a syntax error is raised here, by the call that makes the searcher)."""
+    run = compiled(expression)
+
+    def searching(data: Any) -> Any:
+        try:
+            return run(data)
+        except UnknownKeyError:
+            raise
+        except jp_exceptions.JMESPathError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise JMESPathError(f"JMESPath query failed: {first}") from None
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise JMESPathError(f"JMESPath function failed: {exc}") from None
+
+    return searching
