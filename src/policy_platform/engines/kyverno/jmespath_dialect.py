@@ -351,8 +351,29 @@ def _soft(node: Any) -> Compiled:
     return soft
 
 
+# Functions whose result depends on more than their arguments: never evaluated ahead of time.
+_IMPURE = frozenset({"random", "time_now", "time_now_utc", "time_since"})
+
+
+def _constant_call(node: Any) -> tuple[bool, Any]:
+    """(True, result) for a pure function of literal arguments whose result is an immutable scalar (it can be
+    computed once, here); (False, None) otherwise, including when the call fails (the error then comes at run time)."""
+    if node["value"] in _IMPURE or any(child["type"] != "literal" for child in node["children"]):
+        return False, None
+    try:
+        value = _FUNCTIONS.call_function(node["value"], [child["value"] for child in node["children"]])
+    except Exception:  # whatever it is, the call raises it again at run time
+        return False, None
+    if value is None or type(value) in (str, int, float, bool):
+        return True, value
+    return False, None
+
+
 def _function(node: Any) -> Compiled:
     name: str = node["value"]
+    folded, constant = _constant_call(node)
+    if folded:
+        return lambda value: constant
     args = [_soft(child) for child in node["children"]]
     spec = _FUNCTIONS.FUNCTION_TABLE.get(name)
     if spec is None:  # unknown: the error comes at evaluation, after the arguments (as the interpreter does)

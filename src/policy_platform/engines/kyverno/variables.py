@@ -35,6 +35,15 @@ _ESCAPED = re.compile(r"\\(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
 _MAX_ROUNDS = 64
 
 
+def _find_variable(text: str) -> re.Match[str] | None:
+    """``_VARIABLE.search(text)``, started next to the first ``{{`` (a match starts there or one character before,
+    and none can start earlier): the same match, without trying the pattern at every position before it."""
+    at = text.find("{{")
+    if at < 0:
+        return None
+    return _VARIABLE.search(text, at - 1 if at > 0 else 0)
+
+
 class SubstitutionError(Exception):
     """A variable that could not be resolved: ``variable`` names it, ``str()`` is Kyverno-like."""
 
@@ -234,7 +243,7 @@ def _template(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     value = text
     bodies: list[str] = []
     for _ in range(_MAX_ROUNDS - 1):
-        m = _VARIABLE.search(value)
+        m = _find_variable(value)
         if m is None:
             break
         prefix, var = m.group(1), m.group(2)
@@ -260,7 +269,7 @@ def _substitute_rescanning(text: str, context: Any, path: tuple[str, ...]) -> An
     for _ in range(_MAX_ROUNDS):
         if not isinstance(value, str):
             return value
-        m = _VARIABLE.search(value)
+        m = _find_variable(value)
         if m is None:
             break
         original = value
@@ -269,7 +278,7 @@ def _substitute_rescanning(text: str, context: Any, path: tuple[str, ...]) -> An
         verbatim = body.startswith("-")
         if verbatim:
             body = body[1:].strip()
-        resolved = _resolve(_thaw(body, frozen) if frozen else body, context, path)
+        resolved = resolver(_thaw(body, frozen) if frozen else body)(context, path)
         if original == var:
             if verbatim:
                 return resolved
