@@ -175,3 +175,123 @@ def test_compiled_blocks_equal_the_generic_path(block: Any) -> None:
             assert _outcome(cond_mod.evaluate_conditions, block, context) == _outcome(
                 cond_mod.evaluate_conditions_generic, block, context
             )
+
+
+# --- operators -------------------------------------------------------------------------------------------------------
+
+OPERANDS: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    3,
+    2.5,
+    "",
+    "a",
+    "b",
+    "a*",
+    "*",
+    "?",
+    "*b",
+    "x?z",
+    "xyz",
+    "CREATE",
+    "1Gi",
+    "1024Mi",
+    "1h",
+    "3600",
+    "5555",
+    "5000-6000",
+    "5000!-6000",
+    '["a", "b"]',
+    '["a", 1]',
+    "[",
+    [],
+    ["a"],
+    ["a", "b"],
+    ["a*", "c"],
+    ["*"],
+    ["x?z", "q"],
+    [5555, 80],
+    [1, "a", None, True, 2.5],
+    ["CREATE", "UPDATE"],
+    [["a"]],
+    {"a": 1},
+    {"a": 1.0},
+]
+
+
+def _reference_in_counts(key: Any, value: Any) -> tuple[int, int] | None:
+    """The In-family count as it was before the value index (pairwise wildcard matching)."""
+    from policy_platform.engines.kyverno import operators as ops
+
+    keys = ops._key_strings(key)
+    if keys is None:
+        return None
+    scalar = not isinstance(key, list)
+    if isinstance(value, str):
+        m = ops._RANGE.match(value)
+        if m:
+            low, high = float(m.group(1)), float(m.group(3))
+            found = 0
+            for k in keys:
+                try:
+                    inside = low <= float(k) <= high
+                except ValueError:
+                    continue
+                if inside != bool(m.group(2)):
+                    found += 1
+            return found, len(keys)
+    if not keys:
+        return 0, 0
+    values, direct = ops._value_strings(keys, scalar, value)
+    if values is None:
+        return None
+    if direct:
+        return 1, 1
+    found = 0
+    for k in keys:
+        if scalar and isinstance(value, str):
+            if any(k == v for v in values):
+                found += 1
+        elif any(ops._both(k, v) for v in values):
+            found += 1
+    return found, len(keys)
+
+
+OPERATOR_NAMES = [
+    "Equals",
+    "NotEquals",
+    "AnyIn",
+    "AllIn",
+    "AnyNotIn",
+    "AllNotIn",
+    "In",
+    "NotIn",
+    "GreaterThan",
+    "GreaterThanOrEquals",
+    "LessThan",
+    "LessThanOrEquals",
+    "DurationGreaterThan",
+    "DurationLessThanOrEquals",
+]
+
+
+@pytest.mark.parametrize("name", OPERATOR_NAMES)
+def test_operator_bound_to_a_value_equals_the_operator(name: str) -> None:
+    from policy_platform.engines.kyverno import operators as ops
+
+    op = ops.get_operator(name)
+    for value in OPERANDS:
+        bound = ops.bind_value(op, value)
+        for key in OPERANDS:
+            assert _outcome(bound, key) == _outcome(op, key, value), (key, value)
+
+
+def test_in_counts_equal_the_pairwise_reference() -> None:
+    from policy_platform.engines.kyverno import operators as ops
+
+    for value in OPERANDS:
+        for key in OPERANDS:
+            assert ops._in_counts(key, value) == _reference_in_counts(key, value), (key, value)

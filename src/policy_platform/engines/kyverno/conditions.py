@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from policy_platform.engines.kyverno.operators import OperatorError, get_operator
+from policy_platform.engines.kyverno.operators import OperatorError, bind_value, get_operator
 from policy_platform.engines.kyverno.variables import has_variables, string_substituter, substitute_all
 
 
@@ -121,20 +121,17 @@ def _plan(block: Any) -> _Plan | None:
     return plan
 
 
-def _constant(value: Any) -> Callable[[Any], Any]:
-    return lambda context: value
-
-
-def _operand(document: Any) -> Callable[[Any], Any]:
-    """``substitute_all(document, context)`` as a function of the context, a constant when there is no variable."""
+def _operand(document: Any) -> Callable[[Any], Any] | None:
+    """``substitute_all(document, context)`` as a function of the context; None when it holds no variable (the
+    document is then its own substitution)."""
     if isinstance(document, str):
         if "{{" not in document:
-            return _constant(document)
+            return None
         substitute = string_substituter(document)
         return lambda context: substitute(context, ())
     if isinstance(document, dict | list) and has_variables(document):
         return lambda context: substitute_all(document, context)
-    return _constant(document)
+    return None
 
 
 def compile_condition(condition: Any) -> CompiledCondition:
@@ -146,15 +143,19 @@ def compile_condition(condition: Any) -> CompiledCondition:
         op = get_operator(condition.get("operator"))
     except OperatorError:
         return lambda context: evaluate_condition(condition, context)
-    key = _operand(condition.get("key"))
-    value = _operand(condition.get("value"))
+    key_doc = condition.get("key")
+    value_doc = condition.get("value")
+    key = _operand(key_doc)
+    value = _operand(value_doc)
     message = condition.get("message") or ""
     if isinstance(message, str) and "{{" in message:
         text = message
+        key_of = key or (lambda context: key_doc)
+        value_of = value or (lambda context: value_doc)
 
         def dynamic(context: Any) -> tuple[bool, str]:
-            k = key(context)
-            v = value(context)
+            k = key_of(context)
+            v = value_of(context)
             msg: Any = text
             with contextlib.suppress(Exception):  # a message that cannot be substituted keeps its text
                 msg = substitute_all(text, context)
@@ -162,6 +163,13 @@ def compile_condition(condition: Any) -> CompiledCondition:
 
         return dynamic
     fixed = message if isinstance(message, str) else str(message)
+    if value is None:  # a constant value (the common case): the operator is bound to it once
+        decide = bind_value(op, value_doc)
+        if key is None:
+            return lambda context: (bool(decide(key_doc)), fixed)
+        return lambda context: (bool(decide(key(context))), fixed)
+    if key is None:
+        return lambda context: (bool(op(key_doc, value(context))), fixed)
     return lambda context: (bool(op(key(context), value(context))), fixed)
 
 
