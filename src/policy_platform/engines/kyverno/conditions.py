@@ -8,10 +8,11 @@ the whole evaluation an error.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
-from policy_platform.engines.kyverno.operators import get_operator
-from policy_platform.engines.kyverno.variables import substitute_all
+from policy_platform.engines.kyverno.operators import OperatorError, bind_value, get_operator
+from policy_platform.engines.kyverno.variables import has_variables, string_substituter, substitute_all
 
 
 class ConditionError(Exception):
@@ -33,7 +34,147 @@ def evaluate_condition(condition: Any, context: Any) -> tuple[bool, str]:
 
 
 def evaluate_conditions(block: Any, context: Any) -> tuple[bool, list[str]]:
-    """(result, messages of the conditions that decided it) of a legacy list or an ``{any, all}`` block."""
+    """(result, messages of the conditions that decided it) of a legacy list or an ``{any, all}`` block.
+
+    The block is compiled once (see :func:`_plan`); a block that does not compile takes the generic path, which
+    raises the error where the evaluation meets it.
+    """
+    if block is None:
+        return True, []
+    plan = _plan(block)
+    if plan is None:
+        return evaluate_conditions_generic(block, context)
+    legacy, any_conds, all_conds = plan
+    if legacy:
+        messages: list[str] = []
+        for run in all_conds:
+            ok, msg = run(context)
+            if not ok:
+                return False, [msg] if msg else []
+            if msg:
+                messages.append(msg)
+        return True, messages
+    true_msgs: list[str] = []
+    false_msgs: list[str] = []
+    any_ok = True
+    if any_conds is not None:
+        any_ok = False
+        for run in any_conds:
+            ok, msg = run(context)
+            if ok:
+                any_ok = True
+                if msg:
+                    true_msgs.append(msg)
+                break
+            if msg:
+                false_msgs.append(msg)
+    all_ok = True
+    for run in all_conds:
+        ok, msg = run(context)
+        if not ok:
+            all_ok = False
+            if msg:
+                false_msgs.append(msg)
+            break
+        if msg:
+            true_msgs.append(msg)
+    result = any_ok and all_ok
+    return result, (true_msgs if result else false_msgs)
+
+
+# --- compiled blocks -------------------------------------------------------------------------------------------------
+#
+# A condition block is policy data, evaluated once per resource: its operator is resolved, its key, value and message
+# classified (constant or to substitute) once, and the result kept per block object (by identity, holding a reference
+# so the id cannot be reused while the entry lives).
+
+CompiledCondition = Callable[[Any], tuple[bool, str]]
+_Plan = tuple[bool, list[CompiledCondition] | None, list[CompiledCondition]]
+_PLANS: dict[int, tuple[Any, _Plan | None]] = {}
+_MAX_PLANS = 4096
+
+
+def _plan(block: Any) -> _Plan | None:
+    """(legacy list?, any conditions or None, all conditions) of a block, None when the block cannot be compiled (not
+    a list or mapping, an entry list that cannot be iterated)."""
+    entry = _PLANS.get(id(block))
+    if entry is not None and entry[0] is block:
+        return entry[1]
+    plan: _Plan | None
+    try:
+        if isinstance(block, list):
+            plan = (True, None, [compile_condition(cond) for cond in block])
+        elif isinstance(block, dict):
+            any_block = block.get("any")
+            plan = (
+                False,
+                None if any_block is None else [compile_condition(cond) for cond in any_block or []],
+                [compile_condition(cond) for cond in block.get("all") or []],
+            )
+        else:
+            plan = None
+    except Exception:  # the generic path raises it again, at the same point of the evaluation
+        plan = None
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(block)] = (block, plan)
+    return plan
+
+
+def _operand(document: Any) -> Callable[[Any], Any] | None:
+    """``substitute_all(document, context)`` as a function of the context; None when it holds no variable (the
+    document is then its own substitution)."""
+    if isinstance(document, str):
+        if "{{" not in document:
+            return None
+        substitute = string_substituter(document)
+        return lambda context: substitute(context, ())
+    if isinstance(document, dict | list) and has_variables(document):
+        return lambda context: substitute_all(document, context)
+    return None
+
+
+def compile_condition(condition: Any) -> CompiledCondition:
+    """One ``{key, operator, value, message}`` condition as a function of the context, equal to
+    :func:`evaluate_condition` (errors included)."""
+    if not isinstance(condition, dict):
+        return lambda context: evaluate_condition(condition, context)
+    try:
+        op = get_operator(condition.get("operator"))
+    except OperatorError:
+        return lambda context: evaluate_condition(condition, context)
+    key_doc = condition.get("key")
+    value_doc = condition.get("value")
+    key = _operand(key_doc)
+    value = _operand(value_doc)
+    message = condition.get("message") or ""
+    if isinstance(message, str) and "{{" in message:
+        text = message
+        key_of = key or (lambda context: key_doc)
+        value_of = value or (lambda context: value_doc)
+
+        def dynamic(context: Any) -> tuple[bool, str]:
+            k = key_of(context)
+            v = value_of(context)
+            msg: Any = text
+            with contextlib.suppress(Exception):  # a message that cannot be substituted keeps its text
+                msg = substitute_all(text, context)
+            return bool(op(k, v)), msg if isinstance(msg, str) else str(msg)
+
+        return dynamic
+    fixed = message if isinstance(message, str) else str(message)
+    if value is None:  # a constant value (the common case): the operator is bound to it once
+        decide = bind_value(op, value_doc)
+        if key is None:
+            return lambda context: (bool(decide(key_doc)), fixed)
+        return lambda context: (bool(decide(key(context))), fixed)
+    if key is None:
+        return lambda context: (bool(op(key_doc, value(context))), fixed)
+    return lambda context: (bool(op(key(context), value(context))), fixed)
+
+
+def evaluate_conditions_generic(block: Any, context: Any) -> tuple[bool, list[str]]:
+    """:func:`evaluate_conditions` without compilation (the reference, and the path of blocks that do not compile)."""
     if block is None:
         return True, []
     if isinstance(block, list):

@@ -452,17 +452,18 @@ class KyvernoEngine:
         return Result(Status.SKIP, res.message or "skipped")
 
     @staticmethod
-    def _cel_programs(plan: Sequence[tuple[Policy, str, Request, tuple[Rule, ...]]]) -> list[Any]:
-        """The CEL programs of every applicable cel rule of a resource (to bind their inputs in one batch)."""
-        programs: list[Any] = []
+    def _cel_programs(plan: Sequence[tuple[Policy, str, Request, tuple[Rule, ...]]]) -> Iterator[Any]:
+        """The CEL programs of every applicable cel rule of a resource (to bind their inputs in one batch).
+
+        A generator: the activation consumes it only if a program falls back to the Rust engine.
+        """
         for _policy, _operation, _req, applicable in plan:
             for rule in applicable:
                 if rule.handler == "cel" and rule.compiled is not None and not rule.load_error:
                     validation, pre = rule.compiled
-                    programs.extend(validation.programs())
+                    yield from validation.programs()
                     if pre is not None:
-                        programs.extend(pre.programs())
-        return programs
+                        yield from pre.programs()
 
     def _cel(self, rule: Rule, resource: dict[str, Any], req: Request, activations: dict[str, Any]) -> Result | None:
         try:

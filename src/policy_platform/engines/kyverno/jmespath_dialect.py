@@ -8,6 +8,7 @@ Python closures (cached); the generic tree interpreter stays as the reference (:
 
 from __future__ import annotations
 
+import collections
 import operator
 from collections.abc import Callable
 from functools import lru_cache
@@ -337,6 +338,8 @@ def _soft(node: Any) -> Compiled:
     """``node`` compiled with the interpreter's ``_soft`` around it: a missing key gives null."""
     if not _may_raise(node):
         return _compile(node)
+    if node["type"] == "key_val_pair":
+        return _soft(node["children"][0])
     keys = _field_keys(node)
     if keys is not None:
         return _soft_chain(keys)
@@ -351,8 +354,29 @@ def _soft(node: Any) -> Compiled:
     return soft
 
 
+# Functions whose result depends on more than their arguments: never evaluated ahead of time.
+_IMPURE = frozenset({"random", "time_now", "time_now_utc", "time_since"})
+
+
+def _constant_call(node: Any) -> tuple[bool, Any]:
+    """(True, result) for a pure function of literal arguments whose result is an immutable scalar (it can be
+    computed once, here); (False, None) otherwise, including when the call fails (the error then comes at run time)."""
+    if node["value"] in _IMPURE or any(child["type"] != "literal" for child in node["children"]):
+        return False, None
+    try:
+        value = _FUNCTIONS.call_function(node["value"], [child["value"] for child in node["children"]])
+    except Exception:  # whatever it is, the call raises it again at run time
+        return False, None
+    if value is None or type(value) in (str, int, float, bool):
+        return True, value
+    return False, None
+
+
 def _function(node: Any) -> Compiled:
     name: str = node["value"]
+    folded, constant = _constant_call(node)
+    if folded:
+        return lambda value: constant
     args = [_soft(child) for child in node["children"]]
     spec = _FUNCTIONS.FUNCTION_TABLE.get(name)
     if spec is None:  # unknown: the error comes at evaluation, after the arguments (as the interpreter does)
@@ -360,25 +384,8 @@ def _function(node: Any) -> Compiled:
     function = spec["function"]
     sig = spec["signature"]
     validate = _FUNCTIONS._validate_arguments
-    # A fast argument check for the common case (fixed arity, top-level types only); anything else, and any
-    # mismatch, goes through jmespath's own check, which raises its exact error.
-    allowed: list[frozenset[str] | None] | None = []
-    if sig and sig[-1].get("variadic"):
-        allowed = None
-    else:
-        for param in sig:
-            types = param["types"]
-            if not types:
-                allowed.append(None)  # type: ignore[union-attr]
-            elif any("-" in t for t in types):
-                allowed = None
-                break
-            else:
-                names = _FUNCTIONS._get_allowed_pytypes(types)[0]
-                allowed.append(frozenset(names))  # type: ignore[union-attr]
-    if allowed is not None and len(allowed) != len(args):
-        allowed = None
-    if allowed is None:
+    checks = _argument_checks(sig, len(args))
+    if checks is None:  # an arity error or element types to check: jmespath's own check, every call
 
         def checked(value: Any) -> Any:
             resolved = [arg(value) for arg in args]
@@ -386,17 +393,53 @@ def _function(node: Any) -> Compiled:
             return function(_FUNCTIONS, *resolved)
 
         return checked
-    checks = tuple(allowed)
+    if not checks:
+        return lambda value: function(_FUNCTIONS, *[arg(value) for arg in args])
 
     def call(value: Any) -> Any:
         resolved = [arg(value) for arg in args]
-        for item, names in zip(resolved, checks, strict=True):
-            if names is not None and type(item).__name__ not in names:
-                validate(resolved, sig, name)
+        for i, types in checks:
+            if type(resolved[i]) not in types:
+                validate(resolved, sig, name)  # raises jmespath's error (or, for a look-alike type, passes)
                 break
         return function(_FUNCTIONS, *resolved)
 
     return call
+
+
+_PY_TYPES: dict[str, type] = {
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "OrderedDict": collections.OrderedDict,
+    "NoneType": type(None),
+    "str": str,
+    "float": float,
+    "int": int,
+    "_Expression": _Expression,
+}
+
+
+def _argument_checks(sig: Any, count: int) -> tuple[tuple[int, frozenset[type]], ...] | None:
+    """The (argument index, allowed exact types) that decide jmespath's argument check for ``count`` arguments, or
+    None when that check needs jmespath itself (wrong arity, typed array elements such as ``array-number``).
+
+    jmespath checks the types by class name against its type table; a type listed here passes that check, and any
+    other goes to jmespath's check, which decides.
+    """
+    variadic = bool(sig) and bool(sig[-1].get("variadic"))
+    if (count < len(sig)) if variadic else (count != len(sig)):
+        return None
+    checks: list[tuple[int, frozenset[type]]] = []
+    for i, param in enumerate(sig):
+        types = param["types"]
+        if not types:
+            continue
+        if any("-" in t for t in types):
+            return None
+        names = _FUNCTIONS._get_allowed_pytypes(types)[0]
+        checks.append((i, frozenset(_PY_TYPES[n] for n in names if n in _PY_TYPES)))
+    return tuple(checks)
 
 
 def _comparator(node: Any) -> Compiled:
@@ -641,3 +684,23 @@ def search(expression: str, data: Any) -> Any:
         raise JMESPathError(f"JMESPath query failed: {first}") from None
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise JMESPathError(f"JMESPath function failed: {exc}") from None
+
+
+@lru_cache(maxsize=16384)
+def searcher(expression: str) -> Compiled:
+    """``lambda data: search(expression, data)`` without the per-call cache look-up: same results, same errors
+    (a syntax error is raised here, by the call that makes the searcher)."""
+    run = compiled(expression)
+
+    def searching(data: Any) -> Any:
+        try:
+            return run(data)
+        except UnknownKeyError:
+            raise
+        except jp_exceptions.JMESPathError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise JMESPathError(f"JMESPath query failed: {first}") from None
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            raise JMESPathError(f"JMESPath function failed: {exc}") from None
+
+    return searching

@@ -46,6 +46,12 @@ def compile_re2(pattern: str) -> Any:
         raise ValueError(f"invalid regular expression {pattern!r} (RE2 syntax): {exc}") from None
 
 
+@lru_cache(maxsize=65536)
+def _regex_found(regex: str, text: str) -> bool:
+    """Whether ``regex`` (RE2) matches somewhere in ``text``; memoised, the same pairs recur across resources."""
+    return compile_re2(regex).search(text) is not None
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -150,7 +156,7 @@ class KyvernoFunctions(functions.Functions):  # type: ignore[misc]
 
     @signature({"types": ["string"]}, {"types": ["string", "number"]})
     def _func_regex_match(self, regex: str, value: Any) -> bool:
-        return compile_re2(regex).search(_text(value)) is not None
+        return _regex_found(regex, _text(value))
 
     @signature({"types": ["string"]}, {"types": ["string", "number"]}, {"types": ["string", "number"]})
     def _func_regex_replace_all(self, regex: str, src: Any, repl: Any) -> str:

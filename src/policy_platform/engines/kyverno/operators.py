@@ -202,14 +202,39 @@ def _in_counts(key: Any, value: Any) -> tuple[int, int] | None:
         return None
     if direct:
         return 1, 1
+    if scalar and isinstance(value, str):
+        return (1 if keys[0] in values else 0), 1
+    return _count_found(keys, _ValueIndex(values)), len(keys)
+
+
+class _ValueIndex:
+    """The value items of an In-family operator, split for matching: a key is found when it equals an item or when
+    either one, as a wildcard pattern, matches the other."""
+
+    __slots__ = ("items", "patterns", "plain")
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+        self.plain = {v for v in items if not wildcard.has_wildcard(v)}
+        self.patterns = [v for v in items if wildcard.has_wildcard(v)]
+
+
+def _count_found(keys: list[str], index: _ValueIndex) -> int:
+    """How many keys ``_both(key, v)`` matches for some item ``v``.
+
+    Without a wildcard in the key, ``wildcard.match(key, v)`` is ``key == v`` and ``wildcard.match(v, key)`` is
+    ``key == v`` for an item without a wildcard, so only equality and the wildcard items need looking at.
+    """
     found = 0
     for k in keys:
-        if scalar and isinstance(value, str):
-            if any(k == v for v in values):
-                found += 1
-        elif any(_both(k, v) for v in values):
+        if k in index.plain:
             found += 1
-    return found, len(keys)
+        elif wildcard.has_wildcard(k):
+            if any(_both(k, v) for v in index.items):
+                found += 1
+        elif any(wildcard.match(v, k) for v in index.patterns):
+            found += 1
+    return found
 
 
 def any_in(key: Any, value: Any) -> bool:
@@ -393,6 +418,38 @@ OPERATORS: dict[str, Operator] = {
     "durationlessthan": duration_less_than,
     "durationlessthanorequals": duration_less_than_or_equals,
 }
+
+
+_IN_FAMILY: dict[Operator, Callable[[int, int], bool]] = {
+    any_in: lambda found, total: found > 0,
+    all_in: lambda found, total: found == total,
+    any_not_in: lambda found, total: found != total,
+    all_not_in: lambda found, total: found == 0,
+}
+
+
+def bind_value(op: Operator, value: Any) -> Callable[[Any], bool]:
+    """``lambda key: op(key, value)`` for a value known in advance (a policy constant, not modified afterwards).
+
+    An In-family operator over a list value indexes the list once instead of at every call.
+    """
+    decide = _IN_FAMILY.get(op)
+    if decide is None or not isinstance(value, list):
+        return lambda key: op(key, value)
+    try:
+        index = _ValueIndex([sprint(v) for v in value])
+    except Exception:  # the operator raises it again, at the call
+        return lambda key: op(key, value)
+
+    def bound(key: Any) -> bool:
+        keys = _key_strings(key)
+        if keys is None:
+            return False
+        if not keys:
+            return decide(0, 0)
+        return decide(_count_found(keys, index), len(keys))
+
+    return bound
 
 
 def get_operator(name: Any) -> Operator:

@@ -20,6 +20,7 @@ the interpreted walker kept in :mod:`.pattern_reference` (the differential tests
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,9 +136,42 @@ def compile_pattern(pattern: Any) -> CompiledPattern:
 
 
 def match_pattern(resource: Any, pattern: Any) -> PatternError | None:
-    """Validate ``resource`` against ``pattern`` (a raw pattern or a :func:`compile_pattern` result); None on match."""
-    compiled = pattern if type(pattern) is CompiledPattern else CompiledPattern(pattern)
+    """Validate ``resource`` against ``pattern`` (a raw pattern or a :func:`compile_pattern` result); None on match.
+
+    Raw patterns (substituted per resource when they hold variables) are compiled through :func:`compile_cached`.
+    """
+    compiled = pattern if type(pattern) is CompiledPattern else compile_cached(pattern)
     return compiled.match(resource)
+
+
+_CACHE: dict[Any, CompiledPattern] = {}
+_CACHE_SIZE = 4096
+
+
+def compile_cached(pattern: Any) -> CompiledPattern:
+    """:func:`compile_pattern` memoized on the pattern's value (key order and scalar types included), for patterns
+    that are rebuilt per resource by variable substitution but often come out the same."""
+    try:
+        key = _freeze(pattern)
+        compiled = _CACHE.get(key)
+    except TypeError:  # something unhashable or unusual inside: compile it as is
+        return CompiledPattern(pattern)
+    if compiled is None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        compiled = _CACHE[key] = CompiledPattern(copy.deepcopy(pattern))
+    return compiled
+
+
+def _freeze(value: Any) -> Any:
+    cls = type(value)
+    if cls is dict:
+        return (dict, tuple((k, _freeze(v)) for k, v in value.items()))
+    if cls is list:
+        return (list, tuple(_freeze(v) for v in value))
+    if cls in (str, int, float, bool) or value is None:
+        return (cls, value)
+    raise TypeError(cls.__name__)
 
 
 def _has_state_keys(pattern: Any) -> bool:
@@ -152,10 +186,52 @@ def _has_state_keys(pattern: Any) -> bool:
 
 def _compile(pattern: Any, rel: str) -> Matcher:
     if isinstance(pattern, dict):
-        return _compile_map(pattern, rel)[0]
+        chain: list[tuple[str, str]] = []  # (key, rel) of nested single-key plain maps, walked in one loop
+        while _single_plain(pattern):
+            key = next(iter(pattern))
+            chain.append((key, rel))
+            rel = f"{rel}{key}/"
+            pattern = pattern[key]
+            if not isinstance(pattern, dict):
+                break
+        end = _compile(pattern, rel) if chain else _compile_map(pattern, rel)[0]
+        return _chain(tuple(chain), end) if chain else end
     if isinstance(pattern, list):
         return _compile_list(pattern, rel)
     return _compile_scalar(pattern, rel)
+
+
+def _single_plain(pattern: dict[str, Any]) -> bool:
+    """A map with one plain (or ``+()``) key holding a map or list: all it does is descend."""
+    if len(pattern) != 1:
+        return False
+    key, value = next(iter(pattern.items()))
+    return (
+        isinstance(key, str)
+        and parse_anchor(key)[0] in (None, ADD)
+        and isinstance(value, dict | list)
+        and not _needs_expansion(pattern)
+    )
+
+
+def _chain(chain: tuple[tuple[str, str], ...], end: Matcher) -> Matcher:
+    def run(value: Any, seen: Seen | None) -> _Fail | None:
+        for key, rel in chain:
+            if not isinstance(value, dict):
+                return _map_structure(rel, value)
+            value = value.get(key)
+        return end(value, seen)
+
+    return run
+
+
+def _map_structure(rel: str, value: Any) -> _Fail:
+    found = _type(value)
+    return _Fail(
+        "",
+        rel,
+        lambda base: f"pattern and resource have different structures. Path: {base}{rel}. Expected map, found {found}",
+    )
 
 
 def _compile_scalar(pattern: Any, rel: str) -> Matcher:
@@ -279,6 +355,7 @@ def _joined_skips(skips: list[tuple[int, _Fail]], rel: str) -> _Fail:
 _EQUALITY = 0  # checked only when the key is present
 _NEGATION = 1  # the key must be absent; child is the failure
 _OTHER = 2  # condition and existence anchors: child is a Step on the whole map
+_EQUALITY_SCALAR = 3  # an equality anchor on a scalar pattern: child is (check, shown pattern, child rel)
 # map entries, plain phase: (code, key, a, b)
 _SCALAR = 0  # a = check, b = (shown pattern, child rel): value = resource.get(key), checked inline
 _CHILD = 1  # a = matcher of resource.get(key)
@@ -317,14 +394,7 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
     state = tuple(state_keys)
 
     def structure(value: Any) -> _Fail:
-        found = _type(value)
-        return _Fail(
-            "",
-            rel,
-            lambda base: (
-                f"pattern and resource have different structures. Path: {base}{rel}. Expected map, found {found}"
-            ),
-        )
+        return _map_structure(rel, value)
 
     def plain(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
         fail: _Fail | None
@@ -368,6 +438,13 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
                         fail = child(resource[bare], seen)
                         if fail is not None:
                             return fail
+                elif code == _EQUALITY_SCALAR:
+                    if bare in resource:
+                        value = resource[bare]
+                        if not child[0](value):
+                            fail = _scalar_mismatch(value, *child)
+                            if fail is not None:
+                                return fail
                 elif code == _NEGATION:
                     if bare in resource:
                         return child  # type: ignore[no-any-return]  # the constant negation failure
@@ -394,21 +471,22 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
 
         main_body = expanded_body
 
-    if state:
+    if main_body is not body:  # metadata wildcard expansion: the anchor bookkeeping uses the keys as written
 
-        def run_stateful(resource: Any, seen: Seen | None) -> _Fail | None:
+        def run_expanding(resource: Any, seen: Seen | None) -> _Fail | None:
             if not isinstance(resource, dict):
                 return structure(resource)
-            assert seen is not None
-            for key, bare in state:
-                if not seen.get(key):
-                    seen[key] = bare in resource
+            if state:
+                assert seen is not None
+                for key, bare in state:
+                    if not seen.get(key):
+                        seen[key] = bare in resource
             return main_body(resource, seen)
 
-        return run_stateful, main_body
+        return run_expanding, main_body
 
     if main_body is plain:
-        # the common shape, plain keys only: the loop inlined
+        # the common shape, plain keys only
 
         def run_plain(resource: Any, seen: Seen | None) -> _Fail | None:
             if not isinstance(resource, dict):
@@ -438,9 +516,60 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
         return run_plain, main_body
 
     def run(resource: Any, seen: Seen | None) -> _Fail | None:
+        """Structure check, anchor bookkeeping, anchor phase and plain phase in one frame."""
         if not isinstance(resource, dict):
             return structure(resource)
-        return main_body(resource, seen)
+        if state:
+            assert seen is not None
+            for key, bare in state:
+                if not seen.get(key):
+                    seen[key] = bare in resource
+        fail: _Fail | None
+        if may_skip:
+            fail = _anchor_phase(anchors, resource, seen)
+            if fail is not None:
+                return fail
+        else:
+            for code, bare, child in anchors:
+                if code == _EQUALITY:
+                    if bare in resource:
+                        fail = child(resource[bare], seen)
+                        if fail is not None:
+                            return fail
+                elif code == _EQUALITY_SCALAR:
+                    if bare in resource:
+                        value = resource[bare]
+                        if not child[0](value):
+                            fail = _scalar_mismatch(value, *child)
+                            if fail is not None:
+                                return fail
+                elif code == _NEGATION:
+                    if bare in resource:
+                        return child  # type: ignore[no-any-return]  # the constant negation failure
+                else:
+                    fail = child(resource, seen)
+                    if fail is not None:
+                        return fail
+        get = resource.get
+        for code, key, a, b in entries:
+            if code == _SCALAR:
+                value = get(key)
+                if not a(value):
+                    fail = _scalar_mismatch(value, a, b[0], b[1])
+                    if fail is not None:
+                        return fail
+            elif code == _CHILD:
+                fail = a(get(key), seen)
+                if fail is not None:
+                    return fail
+            elif code == _STAR:
+                if get(key) is None:
+                    return _star_missing(rel, key)
+            else:
+                fail = a(resource, seen)
+                if fail is not None:
+                    return fail
+        return None
 
     return run, main_body
 
@@ -463,6 +592,13 @@ def _anchor_phase(anchors: tuple[_Anchor, ...], resource: dict[str, Any], seen: 
             if bare not in resource:
                 continue
             fail = child(resource[bare], seen)
+        elif code == _EQUALITY_SCALAR:
+            if bare not in resource:
+                continue
+            value = resource[bare]
+            if child[0](value):
+                continue
+            fail = _scalar_mismatch(value, *child)
         elif code == _NEGATION:
             if bare not in resource:
                 continue
@@ -513,6 +649,8 @@ def _anchor_entry(kind: str, bare: str, item: Any, rel: str) -> _Anchor:
     if kind == NEGATION:
         return (_NEGATION, bare, _negation(rel, bare))  # a constant failure, returned when the key is present
     if kind == EQUALITY:
+        if not isinstance(item, dict | list):
+            return (_EQUALITY_SCALAR, bare, (scalar.compile_check(item), sprint(item), child_rel))
         return (_EQUALITY, bare, _compile(item, child_rel))
     if kind == CONDITION:
         return (_OTHER, bare, _condition_step(bare, item, child_rel))

@@ -222,14 +222,12 @@ def _pattern_plans(validate: Any, out: dict[int, Any]) -> None:
 
 
 def _level(rule: Mapping[str, Any], plans: Mapping[int, Any]) -> Any:
-    from policy_platform.engines.kyverno.validation import Level
+    from policy_platform.engines.kyverno.validation import compile_level
 
     validate = rule.get("validate")
     if not isinstance(validate, dict):
         return None
-    return Level(
-        rule_name=str(rule.get("name")), message=validate.get("message"), spec=validate, nesting=0, plans=plans
-    )
+    return compile_level(str(rule.get("name")), validate.get("message"), validate, plans)
 
 
 def _kind_names(rule: Mapping[str, Any]) -> tuple[str, ...] | None:

@@ -51,6 +51,18 @@ def compile_check(pattern: Any) -> Check:
     )
     if len(alternatives) == 1 and len(alternatives[0]) == 1:
         term = alternatives[0][0]
+        op, operand = _split_term(pattern.strip(" ").strip(" "))
+        if op in ("", "!") and parse_duration(operand) is None and parse_quantity(operand) is None:
+            # the commonest shape (``?*``, ``!*:latest``, ``Always``): a string value only meets the wildcard
+            matches = wildcard.compile_matcher(operand)
+            negate = op == "!"
+
+            def text(value: Any) -> bool:
+                if isinstance(value, str):
+                    return value == pattern or matches(value) is not negate
+                return term(value)
+
+            return text
 
         def single(value: Any) -> bool:
             if isinstance(value, str) and value == pattern:
@@ -86,12 +98,17 @@ def _compile_term(term: str) -> Check:
     if m:
         below, above = _compile_op("<", m.group(1)), _compile_op(">", m.group(2))
         return lambda value: below(value) or above(value)
-    op = ""
+    return _compile_op(*_split_term(term))
+
+
+def _split_term(term: str) -> tuple[str, str]:
+    """(operator or '', operand) of a term that is not a range."""
+    if _IN_RANGE.match(term) or _NOT_IN_RANGE.match(term):
+        return "range", ""
     for candidate in _OPERATORS:
         if term.startswith(candidate):
-            op = candidate
-            break
-    return _compile_op(op, term[len(op) :].strip())
+            return candidate, term[len(candidate) :].strip()
+    return "", term.strip()
 
 
 _ORDER: dict[str, Callable[[Fraction, Fraction], bool]] = {

@@ -7,15 +7,15 @@ A :class:`Level` holds one level of a rule (the rule's ``validate`` block, or on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from policy_platform.engines.kyverno.conditions import ConditionError, evaluate_conditions
 from policy_platform.engines.kyverno.context import ContextError, inject, load_entries
 from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search
 from policy_platform.engines.kyverno.operators import OperatorError
-from policy_platform.engines.kyverno.pattern import PatternError, match_pattern, path_tuple
+from policy_platform.engines.kyverno.pattern import CompiledPattern, PatternError, match_pattern, path_tuple
 from policy_platform.engines.kyverno.references import ReferenceError_, has_references, resolve_references
 from policy_platform.engines.kyverno.variables import SubstitutionError, substitute_all
 from policy_platform.model.findings import Status
@@ -69,9 +69,16 @@ def pattern_error_message(rule_name: str, message: Any, context: Any, err: Patte
     return f"validation error: {msg} rule {rule_name} execution error: {err.message}"
 
 
+Runner = Callable[[dict[str, Any], Any], "Result | None"]
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
-    """One level of validation: the rule's validate block, or a foreach entry."""
+    """One level of validation: the rule's validate block, or a foreach entry.
+
+    ``run``, when set (see :func:`compile_level`), evaluates the top-level handler directly: the same result as the
+    generic dispatch of :func:`validate_level`, with everything that does not depend on the resource decided once.
+    """
 
     rule_name: str
     message: Any
@@ -80,10 +87,97 @@ class Level:
     rule_values: Mapping[str, Any] | None = None
     foreach_values: Mapping[str, list[Any]] | None = None
     plans: Mapping[int, Any] | None = None
+    run: Runner | None = field(default=None, compare=False)
+
+
+def compile_level(rule_name: str, message: Any, spec: Mapping[str, Any], plans: Mapping[int, Any]) -> Level:
+    """The top-level :class:`Level` of a rule's validate block, with a direct runner for variable-free
+    pattern/anyPattern handlers (compiled plans in ``plans``)."""
+    level = Level(rule_name=rule_name, message=message, spec=spec, nesting=0, plans=plans)
+    run: Runner | None = None
+    if spec.get("deny") is None:
+        pattern = spec.get("pattern")
+        any_pattern = spec.get("anyPattern")
+        if pattern is not None:
+            plan = plans.get(id(pattern))
+            if plan is not None:
+                run = _pattern_runner(rule_name, message, plan)
+        elif isinstance(any_pattern, list) and any_pattern:
+            plan_list = plans.get(id(any_pattern))
+            if plan_list is not None:
+                run = _any_pattern_runner(rule_name, message, plan_list)
+    return level if run is None else replace(level, run=run)
+
+
+def _pattern_runner(name: str, message: Any, plan: CompiledPattern) -> Runner:
+    passed = Result(Status.PASS, f"validation rule '{name}' passed.")
+    match = plan.match
+
+    def run(context: dict[str, Any], resource: Any) -> Result:
+        err = match(resource)
+        if err is None:
+            return passed
+        return _pattern_failure(name, message, context, err)
+
+    return run
+
+
+def _pattern_failure(name: str, message: Any, context: dict[str, Any], err: PatternError) -> Result:
+    if err.skip:
+        return Result(Status.SKIP, err.message)
+    if not err.path:
+        return Result(Status.ERROR, pattern_error_message(name, message, context, err))
+    return Result(Status.FAIL, pattern_error_message(name, message, context, err), path_tuple(err.path))
+
+
+def _any_pattern_runner(name: str, message: Any, plans: list[CompiledPattern]) -> Runner:
+    passed = [Result(Status.PASS, f"validation rule '{name}' anyPattern[{idx}] passed.") for idx in range(len(plans))]
+    matchers = [p.match for p in plans]
+
+    def run(context: dict[str, Any], resource: Any) -> Result:
+        errors: list[PatternError] = []
+        for idx, match in enumerate(matchers):
+            err = match(resource)
+            if err is None:
+                return passed[idx]
+            errors.append(err)
+        return _any_pattern_failure(name, message, errors)
+
+    return run
+
+
+def _any_pattern_failure(name: str, message: Any, errors: list[PatternError]) -> Result:
+    """anyPattern when no pattern matched: any failure fails (messages joined), else every pattern skipped."""
+    failed: list[str] = []
+    skipped: list[str] = []
+    first_path: tuple[str | int, ...] = ()
+    for idx, err in enumerate(errors):
+        if err.skip:
+            skipped.append(f"rule {name}[{idx}] skipped: {err.message}")
+            continue
+        text = (
+            f"rule {name}[{idx}] failed at path {err.path}" if err.path else f"rule {name}[{idx}] failed: {err.message}"
+        )
+        failed.append(text)
+        if not first_path and err.path:
+            first_path = path_tuple(err.path)
+    if not failed and skipped:
+        return Result(Status.SKIP, " ".join(skipped))
+    joined = " ".join(failed)
+    msg = str(message) if message else None  # Kyverno does not substitute variables here
+    if msg is None:
+        text = f"validation error: {joined}"
+    elif msg.endswith("."):
+        text = f"validation error: {msg} {joined}"
+    else:
+        text = f"validation error: {msg}. {joined}"
+    return Result(Status.FAIL, text, first_path)
 
 
 def validate_level(level: Level, context: dict[str, Any], resource: Any, *, top: bool) -> Result | None:
     """Evaluate one level: (foreach levels: context, preconditions), then deny, pattern/anyPattern or foreach."""
+    if top and level.run is not None:
+        return level.run(context, resource)
     spec = level.spec
     if not top:
         try:
@@ -147,13 +241,7 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
         err = match_pattern(resource, pattern)
         if err is None:
             return Result(Status.PASS, f"validation rule '{name}' passed.")
-        if err.skip:
-            return Result(Status.SKIP, err.message)
-        if not err.path:
-            return Result(Status.ERROR, pattern_error_message(name, level.message, context, err))
-        return Result(
-            Status.FAIL, pattern_error_message(name, level.message, context, err), path_tuple(err.path)
-        )
+        return _pattern_failure(name, level.message, context, err)
     any_pattern = spec.get("anyPattern")
     if not isinstance(any_pattern, list) or not any_pattern:
         return Result(Status.ERROR, f"rule {name}: anyPattern must be a non-empty list")
@@ -164,33 +252,13 @@ def _patterns(level: Level, context: dict[str, Any], resource: Any) -> Result:
             patterns = [substitute_all(_references(p), context, (str(i),)) for i, p in enumerate(any_pattern)]
         except EVAL_ERRORS as exc:
             return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
-    failed: list[str] = []
-    skipped: list[str] = []
-    first_path: tuple[str | int, ...] = ()
+    errors: list[PatternError] = []
     for idx, pattern in enumerate(patterns):
         err = match_pattern(resource, pattern)
         if err is None:
             return Result(Status.PASS, f"validation rule '{name}' anyPattern[{idx}] passed.")
-        if err.skip:
-            skipped.append(f"rule {name}[{idx}] skipped: {err.message}")
-            continue
-        text = (
-            f"rule {name}[{idx}] failed at path {err.path}" if err.path else f"rule {name}[{idx}] failed: {err.message}"
-        )
-        failed.append(text)
-        if not first_path and err.path:
-            first_path = path_tuple(err.path)
-    if not failed and skipped:
-        return Result(Status.SKIP, " ".join(skipped))
-    joined = " ".join(failed)
-    msg = str(level.message) if level.message else None  # Kyverno does not substitute variables here
-    if msg is None:
-        text = f"validation error: {joined}"
-    elif msg.endswith("."):
-        text = f"validation error: {msg} {joined}"
-    else:
-        text = f"validation error: {msg}. {joined}"
-    return Result(Status.FAIL, text, first_path)
+        errors.append(err)
+    return _any_pattern_failure(name, level.message, errors)
 
 
 def _foreach(level: Level, context: dict[str, Any], resource: Any) -> Result | None:

@@ -23,15 +23,25 @@ and ``anyPattern`` as one list, so there ``{{@}}`` at ``spec.containers[0].image
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from policy_platform.engines.kyverno.gofmt import to_json
-from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search
+from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search, searcher
 
 _VARIABLE = re.compile(r"(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
 _ESCAPED = re.compile(r"\\(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
 _MAX_ROUNDS = 64
+
+
+def _find_variable(text: str) -> re.Match[str] | None:
+    """``_VARIABLE.search(text)``, started next to the first ``{{`` (a match starts there or one character before,
+    and none can start earlier): the same match, without trying the pattern at every position before it."""
+    at = text.find("{{")
+    if at < 0:
+        return None
+    return _VARIABLE.search(text, at - 1 if at > 0 else 0)
 
 
 class SubstitutionError(Exception):
@@ -153,6 +163,60 @@ def _resolve(body: str, context: Any, path: tuple[str, ...]) -> Any:
     return evaluate(at_expression(path, context) if body == "@" else body, context)
 
 
+Resolver = Callable[[Any, tuple[str, ...]], Any]
+
+
+@lru_cache(maxsize=16384)
+def resolver(body: str) -> Resolver:
+    """``_resolve(body, context, path)`` as a function of (context, path), the body's query compiled once."""
+    if body == "@":
+        return lambda context, path: evaluate(at_expression(path, context), context)
+    try:
+        run = searcher(body)
+    except JMESPathError:  # a syntax error: raised (as a SubstitutionError) each time the variable is evaluated
+        return lambda context, path: evaluate(body, context)
+    on_delete = "request.object" in body
+
+    def resolve(context: Any, path: tuple[str, ...]) -> Any:
+        if on_delete and _is_delete(context):
+            return evaluate(body, context)
+        try:
+            return run(context)
+        except JMESPathError as exc:
+            raise SubstitutionError(body, str(exc)) from None
+
+    return resolve
+
+
+@lru_cache(maxsize=16384)
+def string_substituter(text: str) -> Resolver:
+    """``substitute_string(text, context, path)`` as a function of (context, path), the string parsed once."""
+    if "{{" not in text:
+        return lambda context, path: text
+    body = _whole_variable(text)
+    if body is not None:
+        return resolver(body)
+    template = _template(text)
+    if template is None:
+        return lambda context, path: _substitute_rescanning(text, context, path)
+    pieces, bodies = template
+    first = pieces[0]
+    steps = tuple(zip((resolver(b) for b in bodies), pieces[1:], strict=True))
+
+    def substitute(context: Any, path: tuple[str, ...]) -> Any:
+        out = [first]
+        for resolve, piece in steps:
+            resolved = resolve(context, path)
+            replacement = resolved if isinstance(resolved, str) else to_json(resolved)
+            if "{" in replacement or "}" in replacement or "\\" in replacement:
+                return _substitute_rescanning(text, context, path)  # the re-scan could see a new variable
+            out.append(replacement)
+            out.append(piece)
+        return "".join(out)
+
+    return substitute
+
+
 def substitute_string(text: str, context: Any, path: tuple[str, ...] = ()) -> Any:
     """Substitute every variable in ``text``; may return a non-string for a whole-string variable.
 
@@ -160,15 +224,52 @@ def substitute_string(text: str, context: Any, path: tuple[str, ...] = ()) -> An
     """
     if "{{" not in text:
         return text
-    body = _whole_variable(text)
-    if body is not None:
-        return _resolve(body, context, path)
+    return string_substituter(text)(context, path)
+
+
+_SLOT = "\ue002"  # a private-use code point standing for a variable's result while a template is parsed
+_UNSAFE_LITERAL = frozenset("{}\\\ue000\ue001\ue002")
+
+
+@lru_cache(maxsize=16384)
+def _template(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(literal pieces, variable bodies) of a string whose substitution is a single left-to-right pass, else None.
+
+    That holds when no literal piece holds a brace or a backslash (so a result can never join a literal into a new
+    variable or an escape), no variable is ``{{- }}``, there is literal text (so the string never becomes exactly one
+    variable midway) and there are fewer variables than the re-scan limit. :func:`substitute_string` also checks at
+    run time that no result holds a brace or a backslash, and otherwise takes the re-scanning path.
+    """
+    value = text
+    bodies: list[str] = []
+    for _ in range(_MAX_ROUNDS - 1):
+        m = _find_variable(value)
+        if m is None:
+            break
+        prefix, var = m.group(1), m.group(2)
+        body = var[2:-2].strip()
+        if body.startswith("-") or value == var:
+            return None
+        bodies.append(body)
+        value = value.replace(prefix + var, prefix + _SLOT, 1)
+    else:
+        return None
+    pieces = value.split(_SLOT)
+    if len(pieces) != len(bodies) + 1 or not any(pieces):
+        return None
+    if any(ch in _UNSAFE_LITERAL for piece in pieces for ch in piece):
+        return None
+    return tuple(pieces), tuple(bodies)
+
+
+def _substitute_rescanning(text: str, context: Any, path: tuple[str, ...]) -> Any:
+    """Kyverno's loop: substitute the first variable, re-scan the whole string, until no variable is left."""
     value: Any = text
     frozen: list[str] = []  # results of {{- }} variables, kept out of the re-scan behind placeholders
     for _ in range(_MAX_ROUNDS):
         if not isinstance(value, str):
             return value
-        m = _VARIABLE.search(value)
+        m = _find_variable(value)
         if m is None:
             break
         original = value
@@ -177,7 +278,7 @@ def substitute_string(text: str, context: Any, path: tuple[str, ...] = ()) -> An
         verbatim = body.startswith("-")
         if verbatim:
             body = body[1:].strip()
-        resolved = _resolve(_thaw(body, frozen) if frozen else body, context, path)
+        resolved = resolver(_thaw(body, frozen) if frozen else body)(context, path)
         if original == var:
             if verbatim:
                 return resolved
@@ -210,21 +311,57 @@ def substitute_all(document: Any, context: Any, path: tuple[str, ...] = ()) -> A
     """Substitute every string leaf and map key of ``document`` (a new structure; the input is not modified).
 
     ``path`` is where ``document`` sits inside the document Kyverno would traverse (only ``{{@}}`` reads it).
+    A container without any variable is returned as is.
     """
     if isinstance(document, str):
-        return substitute_string(document, context, path)
-    if isinstance(document, dict):
-        if not has_variables(document):
-            return document
-        out: dict[Any, Any] = {}
-        for key, item in document.items():
-            new_key = substitute_string(key, context, path) if isinstance(key, str) and "{{" in key else key
-            if not isinstance(new_key, str):
-                new_key = to_json(new_key)
-            out[new_key] = substitute_all(item, context, (*path, str(key)))
-        return out
-    if isinstance(document, list):
-        if not has_variables(document):
-            return document
-        return [substitute_all(item, context, (*path, str(i))) for i, item in enumerate(document)]
+        return substitute_string(document, context, path) if "{{" in document else document
+    if isinstance(document, dict | list):
+        return _walk(document, context, path)[0]
     return document
+
+
+def _walk(document: Any, context: Any, path: tuple[str, ...]) -> tuple[Any, bool]:
+    """(substituted document, whether it held a variable): one pass, the input itself when it held none."""
+    if isinstance(document, str):
+        if "{{" in document:
+            return substitute_string(document, context, path), True
+        return document, False
+    if isinstance(document, dict):
+        if not all(isinstance(key, str) for key in document):
+            return _walk_any_keys(document, context, path)
+        out: dict[str, Any] = {}
+        found = False
+        for key, item in document.items():
+            if "{{" in key:
+                found = True
+                new_key = substitute_string(key, context, path)
+                if not isinstance(new_key, str):
+                    new_key = to_json(new_key)
+            else:
+                new_key = key
+            value, held = _walk(item, context, (*path, key))
+            found = found or held
+            out[new_key] = value
+        return (out, True) if found else (document, False)
+    if isinstance(document, list):
+        items: list[Any] = []
+        found = False
+        for i, item in enumerate(document):
+            value, held = _walk(item, context, (*path, str(i)))
+            found = found or held
+            items.append(value)
+        return (items, True) if found else (document, False)
+    return document, False
+
+
+def _walk_any_keys(document: dict[Any, Any], context: Any, path: tuple[str, ...]) -> tuple[Any, bool]:
+    """A map with non-string keys: those become JSON text, only when the map holds a variable."""
+    if not has_variables(document):
+        return document, False
+    out: dict[str, Any] = {}
+    for key, item in document.items():
+        new_key = substitute_string(key, context, path) if isinstance(key, str) and "{{" in key else key
+        if not isinstance(new_key, str):
+            new_key = to_json(new_key)
+        out[new_key] = _walk(item, context, (*path, str(key)))[0]
+    return out, True

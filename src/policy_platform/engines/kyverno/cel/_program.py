@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from policy_platform.engines.kyverno.cel._compiler import CompiledExpr, VariableState, compile_expression
 from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class _Program:
     fast: Any = field(default=None, repr=False, compare=False)
     paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
     roots: tuple[str, ...] = _LAZY_ROOTS  # the (lazily bound) activation roots the executed program names
+    compiled: CompiledExpr | None = field(default=None, repr=False, compare=False)  # see :mod:`._compiler`
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,7 @@ class CompiledValidation:
     variables: tuple[_Variable, ...]
     validations: tuple[_Validation, ...]
     has_params: bool = False
+    variable_programs: Mapping[str, CompiledExpr | None] = field(default_factory=dict, repr=False, compare=False)
 
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
@@ -190,9 +193,19 @@ class CompiledPreconditions:
 
 
 def _compile(
-    source: Any, *, location: str, what: str, definitions: Mapping[str, str] | None = None
+    source: Any,
+    *,
+    location: str,
+    what: str,
+    definitions: Mapping[str, str] | None = None,
+    variables: frozenset[str] = frozenset(),
+    constants: Mapping[str, Any] | None = None,
 ) -> tuple[_Program, str]:
-    """Compile one expression (optional syntax rewritten, earlier ``variables`` inlined); returns it and its text."""
+    """Compile one expression (optional syntax rewritten, earlier ``variables`` inlined); returns it and its text.
+
+    The expression as written is also compiled to closures (:mod:`._compiler`), ``variables`` being the names of
+    the rule's variables; that is what evaluation runs when it covers the expression.
+    """
     if not isinstance(source, str) or not source.strip():
         raise CelError(f"{location}: {what} must be a non-empty string")
     one_line = " ".join(source.split())
@@ -216,7 +229,8 @@ def _compile(
             roots = _roots(bound)
     except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
         fast, paths, roots = None, (), _roots(rewritten)
-    return _Program(source, program, refs, fast, paths, roots), rewritten
+    compiled = compile_expression(source, variables, constants)
+    return _Program(source, program, refs, fast, paths, roots, compiled), rewritten
 
 
 def _compile_message(text: str) -> str:
@@ -247,7 +261,10 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
     variables: list[_Variable] = []
     definitions: dict[str, str] = {}
     seen: set[str] = set()
-    for i, entry in enumerate(_entries(cel.get("variables"), f"{location}: validate.cel.variables")):
+    entries = _entries(cel.get("variables"), f"{location}: validate.cel.variables")
+    names = frozenset(str(e.get("name")) for e in entries)
+    constants: dict[str, Any] = {}  # variables whose value is a constant: compiled into the expressions
+    for i, entry in enumerate(entries):
         name = entry.get("name")
         where = f"{location}: validate.cel.variables[{i}]"
         if not isinstance(name, str) or not name.isidentifier():
@@ -256,8 +273,15 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
             raise CelError(f"{where}: duplicate variable name {name!r}")
         seen.add(name)
         expr, definitions[name] = _compile(
-            entry.get("expression"), location=where, what="expression", definitions=definitions
+            entry.get("expression"),
+            location=where,
+            what="expression",
+            definitions=definitions,
+            variables=names,
+            constants=constants,
         )
+        if expr.compiled is not None and expr.compiled.constant:
+            constants[name] = expr.compiled.value
         variables.append(_Variable(name, expr))
     validations: list[_Validation] = []
     for i, entry in enumerate(_entries(cel.get("expressions"), f"{location}: validate.cel.expressions")):
@@ -268,12 +292,26 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
         msg_expr = entry.get("messageExpression")
         validations.append(
             _Validation(
-                expr=_compile(entry.get("expression"), location=where, what="expression", definitions=definitions)[0],
+                expr=_compile(
+                    entry.get("expression"),
+                    location=where,
+                    what="expression",
+                    definitions=definitions,
+                    variables=names,
+                    constants=constants,
+                )[0],
                 message=msg,
                 message_expression=(
                     None
                     if msg_expr is None
-                    else _compile(msg_expr, location=where, what="messageExpression", definitions=definitions)[0]
+                    else _compile(
+                        msg_expr,
+                        location=where,
+                        what="messageExpression",
+                        definitions=definitions,
+                        variables=names,
+                        constants=constants,
+                    )[0]
                 ),
                 reason=str(entry.get("reason") or ""),
             )
@@ -283,6 +321,7 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
         variables=tuple(variables),
         validations=tuple(validations),
         has_params=cel.get("paramKind") is not None or cel.get("paramRef") is not None,
+        variable_programs={v.name: v.expr.compiled for v in variables},
     )
 
 
@@ -365,7 +404,7 @@ class ResourceActivation:
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
-    __slots__ = ("_bindings", "_context", "_params_set", "_paths")
+    __slots__ = ("_bindings", "_context", "_paths", "_prepared")
 
     def __init__(
         self,
@@ -375,7 +414,6 @@ class ResourceActivation:
         request: Mapping[str, Any] | None = None,
         namespace_object: Any = None,
     ) -> None:
-        cel = _cel()
         if namespace_object is None:
             namespace_object = _default_namespace_object(obj, old_object)
         bindings = {
@@ -388,20 +426,31 @@ class ResourceActivation:
             "variables": {},
         }
         self._bindings = bindings
-        # bindings are converted for the engine only when a program names them, in batches (see prepare)
-        self._context = cel.Context(variables={}, functions=dict(FUNCTIONS))
-        self._params_set = False
+        # the Rust engine's context exists only when a program falls back to it; bindings are converted for it only
+        # when a program names them, in batches (see prepare)
+        self._context: Any = None
         self._paths: set[str] = set()
+        self._prepared: list[Iterable[_Program]] = []
 
-    def _bind(self, name: str, value: Any) -> None:
-        self._context.add_variable(name, value)
+    def _engine_context(self) -> Any:
+        """The Rust engine's context, created (with the programs given to :meth:`prepare` bound) on first use."""
+        if self._context is None:
+            self._context = _cel().Context(variables={}, functions=dict(FUNCTIONS))
+            out: dict[str, Any] = {}
+            for programs in self._prepared:
+                for expr in programs:
+                    self._pending(expr, out)
+            self._prepared = []
+            if out:
+                self._context.update(out)
+        return self._context
 
     def _set_params(self, params: Any) -> None:
-        if params is not None or self._params_set:
-            self._bindings["params"] = params
-            self._paths.add("params")
-            self._bind("params", params)
-            self._params_set = params is not None
+        if params is self._bindings["params"]:
+            return
+        self._bindings["params"] = params
+        if self._context is not None and "params" in self._paths:
+            self._context.add_variable("params", params)
 
     def _pending(self, expr: _Program, out: dict[str, Any]) -> None:
         """Add to ``out`` the bindings and bound paths ``expr`` reads that the engine's context does not hold yet."""
@@ -427,11 +476,14 @@ class ResourceActivation:
                 out[name] = value
 
     def prepare(self, programs: Iterable[_Program]) -> None:
-        """Bind at once everything ``programs`` read (optional; saves work when several programs will run).
+        """Bind at once everything ``programs`` read, if the Rust engine is ever needed (optional).
 
         The engine rebuilds its evaluation state on the first execution after any change to the context, so one
         batch before the first program is cheaper than one change before each.
         """
+        if self._context is None:  # kept as given (an iterator is consumed only if the engine is ever needed)
+            self._prepared.append(programs)
+            return
         out: dict[str, Any] = {}
         for expr in programs:
             self._pending(expr, out)
@@ -439,22 +491,25 @@ class ResourceActivation:
             self._context.update(out)
 
     def _run(self, expr: _Program) -> Any:
+        """Execute ``expr`` on the Rust engine (the fallback path)."""
+        context = self._engine_context()
         out: dict[str, Any] = {}
         self._pending(expr, out)
         if out:
-            self._context.update(out)
-        return (expr.program if expr.fast is None else expr.fast).execute(self._context)
+            context.update(out)
+        return (expr.program if expr.fast is None else expr.fast).execute(context)
 
     def _plain_error(self, expr: _Program, err: Exception) -> Exception:
         """The error of the expression as written (not the path-bound form), for error text."""
         if expr.fast is None:
             return err
+        context = self._engine_context()
         for root in _LAZY_ROOTS:
             if root not in self._paths:
                 self._paths.add(root)
-                self._context.add_variable(root, self._bindings[root])
+                context.add_variable(root, self._bindings[root])
         try:
-            expr.program.execute(self._context)
+            expr.program.execute(context)
         except Exception as plain:
             return plain
         return err
@@ -466,18 +521,40 @@ class ResourceActivation:
         return Interpreter(self._bindings, [(v.name, v.expr.source) for v in variables])
 
 
-def _evaluate(act: ResourceActivation, expr: _Program, slow: list[Interpreter], make: Callable[[], Interpreter]) -> Any:
-    """Evaluate on the fast engine; when it reports an error, re-evaluate with cel-go's error semantics.
+def _evaluate(
+    act: ResourceActivation,
+    expr: _Program,
+    state: VariableState,
+    slow: list[Interpreter],
+    variables: Sequence[_Variable],
+) -> Any:
+    """Evaluate ``expr`` with cel-go's semantics; raises :class:`CelRuntimeError` with the cel-go-like cause.
 
-    Raises :class:`CelRuntimeError` with the cel-go-like cause when the expression really fails. ``slow`` caches the
-    interpreter (and its lazily evaluated variables) for the other expressions of the same rule.
+    The compiled closures (:mod:`._compiler`) run first, with ``state`` holding the rule's lazily evaluated variables.
+    When the expression is not compiled, or its closure raises anything but :class:`CelRuntimeError`, the previous
+    path decides (:func:`_fallback`).
     """
+    program = expr.compiled
+    if program is not None:
+        try:
+            return program.fn([act._bindings, state, *program.pad])
+        except CelRuntimeError:
+            raise
+        except Exception:  # not covered by the closures: the fallback path decides
+            pass
+    return _fallback(act, expr, slow, variables)
+
+
+def _fallback(act: ResourceActivation, expr: _Program, slow: list[Interpreter], variables: Sequence[_Variable]) -> Any:
+    """The path for what the closures do not cover: the Rust engine, and when it reports an error the interpreter
+    (``slow`` caches it, and its own variables, for the other expressions of the same rule), else the engine's error
+    text."""
     try:
         return act._run(expr)
     except Exception as err:  # the fast engine stops at the first error; cel-go may absorb it
         fast_error = err
     if not slow:
-        slow.append(make())
+        slow.append(act._interpreter(variables))
     try:
         return slow[0].evaluate(expr.source)
     except CelRuntimeError:
@@ -497,6 +574,10 @@ def _activation(
     if activation is not None:
         return activation
     return ResourceActivation(obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
+
+
+_PASS = CelResult("pass")
+_NO_VARIABLES = VariableState({}, {})  # no variables: ``variables.x`` is "no such key: x", nothing is cached
 
 
 # ------------------------------------------------------------------------------------------------ errors
@@ -544,23 +625,35 @@ def evaluate_validation(
     An evaluation error yields ``error_status`` (``fail`` like Kyverno 1.13, see the module docstring).
     """
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
-    act._set_params(params)
+    bindings = act._bindings
+    if params is not None or bindings["params"] is not None:
+        act._set_params(params)
     slow: list[Interpreter] = []
-
-    def make() -> Interpreter:
-        return act._interpreter(compiled.variables)
-
+    programs = compiled.variable_programs
+    state = VariableState(bindings, programs) if programs else _NO_VARIABLES
     for validation in compiled.validations:
         expr = validation.expr
+        program = expr.compiled
         try:
-            result = _evaluate(act, expr, slow, make)
+            if program is None:
+                result = _fallback(act, expr, slow, compiled.variables)
+            else:
+                try:
+                    result = program.fn([bindings, state, *program.pad])
+                except CelRuntimeError:
+                    raise
+                except Exception:  # not covered by the closures
+                    result = _fallback(act, expr, slow, compiled.variables)
         except CelRuntimeError as err:
             return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {err}")
         if result is True:
             continue
         # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
-        return CelResult("fail", _failure_message(validation, lambda e: _evaluate(act, e, slow, make)))
-    return CelResult("pass")
+        return CelResult(
+            "fail",
+            _failure_message(validation, lambda e: _evaluate(act, e, state, slow, compiled.variables)),
+        )
+    return _PASS
 
 
 def _failure_message(validation: _Validation, run: Callable[[_Program], Any]) -> str:
@@ -605,7 +698,7 @@ def evaluate_preconditions(
     for condition in compiled.conditions:
         expr = condition.expr
         try:
-            result = _evaluate(act, expr, slow, act._interpreter)
+            result = _evaluate(act, expr, _NO_VARIABLES, slow, ())
         except CelRuntimeError as err:
             errors.append(f"expression '{expr.source.strip()}' resulted in error: {err}")
             continue
