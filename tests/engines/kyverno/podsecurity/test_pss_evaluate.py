@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from policy_platform.engines.kyverno.podsecurity import PodSecurityResult, evaluate_pod_security
+from policy_platform.engines.kyverno.podsecurity import _evaluate as pss_evaluate
 
 RESTRICTED_OK: dict[str, Any] = {
     "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
@@ -227,3 +228,38 @@ def test_checks_of_alternating_specs_see_their_own_containers() -> None:
         result = run(bad)
         assert [c.id for c in result.checks] == ["privileged"]
         assert "spec.containers[0].securityContext.privileged is forbidden" in result.message
+
+
+RULE_SPECS: list[dict[str, Any]] = [
+    {"level": "baseline", "version": "latest"},
+    {"level": "restricted", "version": "latest"},
+    {"level": "restricted", "version": "v1.24"},
+    {"level": "restricted", "version": "latest", "exclude": [{"controlName": "Seccomp", "images": ["*"]}]},
+    {"level": "restricted", "version": "latest",
+     "exclude": [{"controlName": "Capabilities", "images": ["redis*"], "restrictedField":
+                  "spec.containers[*].securityContext.capabilities.add", "values": ["NET_ADMIN"]}]},
+    {"level": "restricted", "version": "latest", "exclude": [{"controlName": "Host Namespaces"}]},
+    # a pod-level exclusion removes one error per error of the reduced pod (one fake container): with two containers
+    # lacking drop ALL, one error must remain
+    {"level": "restricted", "version": "latest", "exclude": [{"controlName": "Capabilities"}]},
+]
+
+
+def test_rules_sharing_one_memo_agree_with_rules_evaluated_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules of one resource share check results through the per-resource memo (incl. the temporary reduced pods of
+    exclusions); every rule must give exactly what it gives evaluated on its own, without any memo."""
+    spec = with_container(privileged=True, capabilities={"add": ["NET_ADMIN"], "drop": ["ALL"]})
+    spec["containers"].append({"name": "cache", "image": "redis:7", "securityContext": {"runAsUser": 0}})
+    spec["hostNetwork"] = True
+    del spec["securityContext"]["seccompProfile"]
+    two = copy.deepcopy(RESTRICTED_OK)
+    two["containers"] = [{"name": n, "image": "nginx", "securityContext": {"allowPrivilegeEscalation": False}}
+                         for n in ("a", "b")]
+    assert evaluate_pod_security(RULE_SPECS[-1], pod(two), rule_name="r").status == "fail"
+    for resource in (pod(spec), pod(RESTRICTED_OK), pod(with_container(allowPrivilegeEscalation=True)), pod(two)):
+        memo: dict[Any, Any] = {}
+        for i, rule in enumerate(RULE_SPECS * 2):
+            shared = evaluate_pod_security(rule, resource, rule_name=f"r{i}", memo=memo)
+            monkeypatch.setattr(pss_evaluate, "_SHARED", {})  # nor the cross-resource memo
+            alone = evaluate_pod_security(copy.deepcopy(rule), copy.deepcopy(resource), rule_name=f"r{i}")
+            assert shared == alone, rule

@@ -192,8 +192,20 @@ def _evaluate(
             failed = _SHARED.get(content)
     if failed is None:
         failed = []
+        # a check function gives one answer per pod: levels and versions running the same function share it
+        # (baseline's checks are among restricted's); the memo keeps every pod it has seen alive (reduced pods of
+        # exclusions are temporary), so ids are not reused while it lives
+        checks: dict[Any, CheckResult] | None = None
+        pod = (id(metadata), id(spec))
+        if memo is not None:
+            checks = memo.setdefault("checks", {})
+            memo.setdefault("pods", {})[pod] = (metadata, spec)
         for check_id, check in _plan(level, minor):
-            result: CheckResult = check(metadata, spec)
+            result: CheckResult | None = None if checks is None else checks.get((check, pod))
+            if result is None:
+                result = check(metadata, spec)
+                if checks is not None:
+                    checks[(check, pod)] = result
             if not result.allowed:
                 failed.append((check_id, result))
         if content is not None and len(_SHARED) < _SHARED_MAX:
@@ -226,8 +238,10 @@ def _wildcard_rx(pattern: str) -> Any:
     return re2.compile(rx, options=_DOTALL)
 
 
-def _wildcard(patterns: Sequence[str], value: str) -> bool:
-    """Kyverno's wildcard match: ``*`` any run, ``?`` one character, nothing else special."""
+@lru_cache(maxsize=4096)
+def _wildcard(patterns: tuple[str, ...], value: str) -> bool:
+    """Kyverno's wildcard match: ``*`` any run, ``?`` one character, nothing else special (memoized: the same
+    images and values recur on every pod)."""
     return any(_wildcard_rx(pattern).fullmatch(value) is not None for pattern in patterns)
 
 
@@ -340,8 +354,11 @@ def _apply_excludes(
                 if kept:
                     matching[kind] = kept
             meta = {k: metadata[k] for k in ("name", "namespace") if k in metadata}
-            # not shared across resources: matching containers are as varied as the pods (keying costs more)
-            excluded = _evaluate(level, minor, meta, matching, memo, ("images", level, minor, exclude.images))
+            # shared across resources only when no container matches: matching containers are as varied as the pods
+            # (keying them costs more than it saves)
+            excluded = _evaluate(
+                level, minor, meta, matching, memo, ("images", level, minor, exclude.images), shared=not matching
+            )
             failures = _exempt(failures, excluded, exclude, spec, matching, container_level=True)
     return failures
 
