@@ -238,6 +238,22 @@ EXPRESSIONS = [
     # lists and maps literals
     "[1, 'a', null]", "{'a': [1, {'b': 2}]}", "{object.kind: 1}", "{[1]: 2}", "[object.nope, 1]",
     "{'a': 1, 'a': 2}", "[1, 2][0] + [3][0]", "{'k': object.metadata.name}.k",
+    # fused forms: !has(), optional chains ending in orValue over maps, optionals and other values
+    "!has(object.spec)", "!has(object.nope)", "!has(object.spec.replicas.x)", "!has(optional.none().a)",
+    "!has(variables.n)", "!has(variables.nope)", "!has(object.?spec)", "!has(object)", "!has(object.nope.x)",
+    "{'a': optional.of({'b': 1})}.a.?b.orValue(2)", "{'a': optional.none()}.a.?b.orValue(2)",
+    "[{'a': 1}][?0].a.orValue(0)", "object.spec.?containers[0].name.orValue('')",
+    "object.spec.?containers[5].name.orValue('')", "object.?spec.?list[?1].orValue(0)",
+    "object.spec.?list[?9].orValue(0)", "{'a': [1]}.?a[0].orValue(2)", "{'a': 'x'}.?a.b.orValue(1)",
+    "{'a': 'x'}.?a.?b.orValue(1)", "{'a': {'b': null}}.?a.b.?c.orValue(1)", "{'a': {'b': 1}}.?a.c.orValue(1)",
+    "{'a': {'b': 1}}.?a['c'].orValue(1)", "{'a': {1: 2}}.?a[1].orValue(0)", "{'a': {1: 2}}.?a[?2].orValue(0)",
+    "{'a': {'b': optional.none()}}.?a.b.orValue(1)", "{'a': {'b': optional.none()}}.?a.?b.orValue(1)",
+    "optional.none().?a.orValue(1)", "optional.of({'a': 2}).?a.orValue(1)", "1.?a.orValue(2)",
+    "object.metadata.?labels.?app.hasValue()", "object.metadata.?labels.?nope.hasValue()",
+    "object.metadata.?labels.app.hasValue()", "object.metadata.?labels.?app.or(optional.of('z'))",
+    "object.metadata.?nope.?app.or(optional.of('z'))", "object.metadata.?labels.?app.orValue(object.nope)",
+    "object.metadata.?nope.?app.orValue(object.nope)", "[optional.of(1)][0].orValue(2)",
+    "{'a': optional.of(1)}.a.orValue(2)", "{'a': {'b': optional.of(1)}}.a.b.orValue(2)",
 ]
 
 

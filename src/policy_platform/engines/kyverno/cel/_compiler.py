@@ -67,8 +67,16 @@ __all__ = ["ROOTS", "CompiledExpr", "Unsupported", "VariableState", "compile_exp
 
 Fn = Callable[[list[Any]], Any]
 
-ROOTS = frozenset({"object", "oldObject", "request", "namespaceObject", "authorizer", "params", "variables"})
-"""The bindings every frame's bindings dict holds (see :class:`._program.ResourceActivation`)."""
+ROOT_ORDER = ("object", "oldObject", "request", "namespaceObject", "authorizer", "params", "variables")
+ROOTS = frozenset(ROOT_ORDER)
+"""The bindings (see :class:`._program.ResourceActivation`); a frame holds them at 1..7, in ``ROOT_ORDER``."""
+_ROOT_INDEX = {name: 1 + i for i, name in enumerate(ROOT_ORDER)}
+_FIRST_SLOT = 1 + len(ROOT_ORDER)
+
+
+def roots_of(bindings: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of the bindings in ``ROOT_ORDER`` (what a frame holds after the variable state)."""
+    return tuple(bindings[name] for name in ROOT_ORDER)
 
 _NAMESPACES = ("optional", "cel", "sets", "strings")
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter", "optMap", "optFlatMap"})
@@ -90,16 +98,18 @@ _MISSING: Any = object()
 
 @dataclass(frozen=True, slots=True)
 class CompiledExpr:
-    """A compiled expression: ``fn(frame)``, the frame being ``[bindings, variable_state, *pad]`` (``pad``: one
-    ``None`` per comprehension variable). ``constant`` when it always returns ``value`` (and never fails)."""
+    """A compiled expression: ``fn(frame)``, the frame being ``[variable_state, *roots, *pad]`` (``roots``: the
+    binding values in ``ROOT_ORDER``, ``pad``: one ``None`` per comprehension variable). ``constant`` when it always
+    returns ``value`` (and never fails)."""
 
     fn: Fn
     pad: tuple[None, ...] = ()
     constant: bool = False
     value: Any = None
+    key: str | None = None  # set when the value depends on the resource bindings only (not params, variables)
 
     def run(self, bindings: Mapping[str, Any], state: VariableState) -> Any:
-        return self.fn([bindings, state, *self.pad])
+        return self.fn([state, *roots_of(bindings), *self.pad])
 
 
 class VariableState:
@@ -109,13 +119,22 @@ class VariableState:
     the error text of those that failed.
     """
 
-    __slots__ = ("bindings", "errors", "programs", "values")
+    __slots__ = ("errors", "programs", "roots", "shared", "values")
 
-    def __init__(self, bindings: Mapping[str, Any], programs: Mapping[str, CompiledExpr | None]) -> None:
-        self.bindings = bindings
+    def __init__(
+        self,
+        bindings: Mapping[str, Any],
+        programs: Mapping[str, CompiledExpr | None],
+        shared: dict[str, tuple[bool, Any]] | None = None,
+        roots: tuple[Any, ...] | None = None,
+    ) -> None:
+        self.roots = roots_of(bindings) if roots is None else roots
         self.programs = programs
         self.values: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
+        # per resource: the outcome of variables that read only the resource bindings, by source, shared by rules
+        # (many rules define the same ``allContainers``); an outcome is the value or the error text
+        self.shared = shared
 
     def get(self, name: str) -> Any:
         value = self.values.get(name, _MISSING)
@@ -128,12 +147,20 @@ class VariableState:
             program = self.programs[name]
             if program is None:
                 raise Unsupported(name)
-            try:
-                value = self.values[name] = program.run(self.bindings, self)
-            except CelRuntimeError as err:
-                error = self.errors[name] = f'composited variable "{name}" fails to evaluate: {err}'
-            else:
+            shared = self.shared
+            key = program.key
+            outcome = None if shared is None or key is None else shared.get(key)
+            if outcome is None:
+                try:
+                    outcome = (True, program.fn([self, *self.roots, *program.pad]))
+                except CelRuntimeError as err:
+                    outcome = (False, str(err))
+                if shared is not None and key is not None:
+                    shared[key] = outcome
+            if outcome[0]:
+                value = self.values[name] = outcome[1]
                 return value
+            error = self.errors[name] = f'composited variable "{name}" fails to evaluate: {outcome[1]}'
         raise CelRuntimeError(error)
 
 
@@ -146,13 +173,17 @@ def compile_expression(
         tree = parse(source)
     except CelSyntaxError:
         return None
-    return compile_node(tree, variables, constants)
+    return compile_node(tree, variables, constants, source=source)
 
 
 def compile_node(
-    tree: Node, variables: frozenset[str] = frozenset(), constants: Mapping[str, Any] | None = None
+    tree: Node,
+    variables: frozenset[str] = frozenset(),
+    constants: Mapping[str, Any] | None = None,
+    *,
+    source: str | None = None,
 ) -> CompiledExpr | None:
-    """Compile a parsed expression (see :func:`compile_expression`)."""
+    """Compile a parsed expression (see :func:`compile_expression`; ``source`` is its text, if known)."""
     compiler = _Compiler(variables, constants or {})
     try:
         fn = compiler.node(tree, {})
@@ -161,7 +192,8 @@ def compile_node(
     pad = (None,) * compiler.slots
     if fn in compiler.constants:
         return CompiledExpr(fn, pad, constant=True, value=compiler.constants[fn])
-    return CompiledExpr(fn, pad)
+    key = None if source is None or compiler.uses & {"params", "variables"} else source
+    return CompiledExpr(fn, pad, key=key)
 
 
 class _NotCovered(Exception):
@@ -260,6 +292,7 @@ class _Compiler:
         self.variables = variables
         self.constant_variables = constant_variables
         self.slots = 0
+        self.uses: set[str] = set()  # the bindings the expression reads
         self.constants: dict[Fn, Any] = {}  # closures that return a constant, and their value
 
     def const(self, value: Any) -> Fn:
@@ -269,7 +302,7 @@ class _Compiler:
 
     def slot(self) -> int:
         self.slots += 1
-        return 1 + self.slots
+        return _FIRST_SLOT - 1 + self.slots
 
     # nodes -----------------------------------------------------------------------------------------------------
     def node(self, node: Node, scope: dict[str, int]) -> Fn:
@@ -312,11 +345,8 @@ class _Compiler:
             return operator.itemgetter(slot)
         name = name.removeprefix(".")
         if name in ROOTS:
-
-            def binding(frame: list[Any]) -> Any:
-                return frame[0][name]
-
-            return binding
+            self.uses.add(name)
+            return operator.itemgetter(_ROOT_INDEX[name])
         if name in _TYPE_NAMES:
             return _const(_Type(name))
         return _raiser(f"undeclared reference to '{name}'")
@@ -327,12 +357,13 @@ class _Compiler:
     def select(self, node: Select, scope: dict[str, int]) -> Fn:
         field = node.field
         if self.is_variables(node.operand, scope):
+            self.uses.add("variables")
             if node.optional:
                 if field not in self.variables:
                     return _const(_NONE)
 
                 def opt_variable(frame: list[Any]) -> Any:
-                    return _Opt(True, frame[1].get(field))
+                    return _Opt(True, frame[0].get(field))
 
                 return opt_variable
 
@@ -340,7 +371,7 @@ class _Compiler:
                 return self.const(self.constant_variables[field])
 
             def variable(frame: list[Any]) -> Any:
-                state = frame[1]
+                state = frame[0]
                 value = state.values.get(field, _MISSING)
                 return state.get(field) if value is _MISSING else value
 
@@ -425,6 +456,17 @@ class _Compiler:
             return None
 
     def unary(self, node: Unary, scope: dict[str, int]) -> Fn:
+        inner = node.operand
+        if (
+            node.op == "!"
+            and isinstance(inner, Call)
+            and inner.target is None
+            and inner.name == "has"
+            and len(inner.args) == 1
+            and isinstance(inner.args[0], Select)
+            and not inner.args[0].optional
+        ):
+            return self.has(inner, scope, negate=True)
         operand = self.node(node.operand, scope)
         if node.op == "!":
 
@@ -647,6 +689,8 @@ class _Compiler:
             return None
         base_fn, steps = chain
         default_fn = self.node(node.args[0], scope) if node.args else _const(None)
+        if ending == 0:
+            return _or_value_chain(base_fn, steps, default_fn)
 
         def fused(frame: list[Any]) -> Any:
             mode, value = _walk(base_fn(frame), steps)
@@ -662,24 +706,32 @@ class _Compiler:
 
         return fused
 
-    def has(self, node: Call, scope: dict[str, int]) -> Fn:
+    def has(self, node: Call, scope: dict[str, int], *, negate: bool = False) -> Fn:
+        """``has(x.f)`` (``negate``: ``!has(x.f)``, when ``x.f`` is a valid argument)."""
         arg = node.args[0] if len(node.args) == 1 else None
         if not isinstance(arg, Select) or arg.optional:
             return _raiser("invalid argument to has() macro")
         field = arg.field
         if self.is_variables(arg.operand, scope):
-            return _const(field in self.variables)
+            self.uses.add("variables")
+            return self.const((field in self.variables) is not negate)
         base_fn = self.node(arg.operand, scope)
+
+        if negate:
+
+            def not_has(frame: list[Any]) -> Any:
+                base = base_fn(frame)
+                if type(base) is dict:
+                    return field not in base
+                return not _has(base, field)
+
+            return not_has
 
         def has(frame: list[Any]) -> Any:
             base = base_fn(frame)
             if type(base) is dict:
                 return field in base
-            if isinstance(base, _Opt):
-                base = base.value if base.present else {}
-            if isinstance(base, Mapping):
-                return field in base
-            raise _no_overload("has", base)
+            return _has(base, field)
 
         return has
 
@@ -781,11 +833,11 @@ _Step = tuple[bool, Any, bool]  # (is an index, field or key, optional)
 _PLAIN, _PRESENT, _ABSENT = 0, 1, 2
 
 
-def _walk(value: Any, steps: tuple[_Step, ...]) -> tuple[int, Any]:
+def _walk(value: Any, steps: tuple[_Step, ...], mode: int = _PLAIN) -> tuple[int, Any]:
     """Apply selection/index steps to ``value`` with the interpreter's semantics, representing the current value as
-    ``(_PLAIN, v)`` (``v``, not an optional), ``(_PRESENT, v)`` (``optional.of(v)``) or ``(_ABSENT, None)``."""
-    mode = _PLAIN
-    if isinstance(value, _Opt):
+    ``(_PLAIN, v)`` (``v``, not an optional), ``(_PRESENT, v)`` (``optional.of(v)``) or ``(_ABSENT, None)``; ``mode``
+    is that of ``value`` (``_PLAIN``: ``value`` itself may be an optional)."""
+    if mode == _PLAIN and isinstance(value, _Opt):
         mode, value = (_PRESENT, value.value) if value.present else (_ABSENT, None)
     for is_index, key, optional in steps:
         if mode == _ABSENT:
@@ -812,6 +864,44 @@ def _walk(value: Any, steps: tuple[_Step, ...]) -> tuple[int, Any]:
             if isinstance(value, _Opt):
                 mode, value = (_PRESENT, value.value) if value.present else (_ABSENT, None)
     return mode, value
+
+
+def _or_value_chain(base_fn: Fn, steps: tuple[_Step, ...], default_fn: Fn) -> Fn:
+    """``<chain>.orValue(d)``, walking maps inline (the common case) and the rest with :func:`_walk`."""
+    keys = tuple((key, optional) for _, key, optional in steps)
+
+    def or_value(frame: list[Any]) -> Any:
+        value = base_fn(frame)
+        mode = _PLAIN
+        for i, (key, optional) in enumerate(keys):
+            if type(value) is not dict:
+                mode, value = _walk(value, steps[i:], mode)
+                break
+            found = value.get(key, _MISSING)
+            if found is _MISSING:
+                if optional:
+                    return default_fn(frame)
+                raise CelRuntimeError(f"no such key: {key}")
+            value = found
+            if optional:
+                mode = _PRESENT
+            elif mode == _PLAIN and isinstance(found, _Opt):
+                mode, value = _walk(found, steps[i + 1 :])
+                break
+        if mode == _ABSENT:
+            return default_fn(frame)
+        return value  # present: its value; plain (not an optional): returned unchanged, like cel-go
+
+    return or_value
+
+
+def _has(base: Any, field: str) -> bool:
+    """``has(base.field)`` on a value that is not a dict."""
+    if isinstance(base, _Opt):
+        base = base.value if base.present else {}
+    if isinstance(base, Mapping):
+        return field in base
+    raise _no_overload("has", base)
 
 
 def _walk_materialize(base_fn: Fn, steps: tuple[_Step, ...]) -> Fn:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from policy_platform.engines.kyverno.cel._compiler import CompiledExpr, VariableState, compile_expression
+from policy_platform.engines.kyverno.cel._compiler import CompiledExpr, VariableState, compile_expression, roots_of
 from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 
 if TYPE_CHECKING:
@@ -165,6 +165,11 @@ class CompiledValidation:
     validations: tuple[_Validation, ...]
     has_params: bool = False
     variable_programs: Mapping[str, CompiledExpr | None] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # for callers (e.g. result objects)
+
+    def evaluate(self, activation: ResourceActivation, error_status: Literal["fail", "error"] = "fail") -> CelResult:
+        """:func:`evaluate_validation` on an activation (the engine's per-rule call)."""
+        return _evaluate_validation(self, activation, None, error_status)
 
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
@@ -186,6 +191,10 @@ class CompiledPreconditions:
 
     location: str
     conditions: tuple[_Condition, ...]
+
+    def evaluate(self, activation: ResourceActivation) -> bool:
+        """:func:`evaluate_preconditions` on an activation (the engine's per-rule call)."""
+        return evaluate_preconditions(self, activation=activation)
 
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
@@ -404,7 +413,7 @@ class ResourceActivation:
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
-    __slots__ = ("_bindings", "_context", "_paths", "_prepared")
+    __slots__ = ("_bindings", "_context", "_paths", "_prepared", "_roots", "_shared")
 
     def __init__(
         self,
@@ -431,6 +440,8 @@ class ResourceActivation:
         self._context: Any = None
         self._paths: set[str] = set()
         self._prepared: list[Iterable[_Program]] = []
+        self._shared: dict[str, tuple[bool, Any]] = {}  # see VariableState.shared
+        self._roots = roots_of(bindings)  # the bindings as compiled closures read them
 
     def _engine_context(self) -> Any:
         """The Rust engine's context, created (with the programs given to :meth:`prepare` bound) on first use."""
@@ -449,6 +460,7 @@ class ResourceActivation:
         if params is self._bindings["params"]:
             return
         self._bindings["params"] = params
+        self._roots = roots_of(self._bindings)
         if self._context is not None and "params" in self._paths:
             self._context.add_variable("params", params)
 
@@ -537,7 +549,7 @@ def _evaluate(
     program = expr.compiled
     if program is not None:
         try:
-            return program.fn([act._bindings, state, *program.pad])
+            return program.fn([state, *act._roots, *program.pad])
         except CelRuntimeError:
             raise
         except Exception:  # not covered by the closures: the fallback path decides
@@ -577,7 +589,7 @@ def _activation(
 
 
 _PASS = CelResult("pass")
-_NO_VARIABLES = VariableState({}, {})  # no variables: ``variables.x`` is "no such key: x", nothing is cached
+_NO_VARIABLES = VariableState({}, {}, roots=())  # no variables: ``variables.x`` is "no such key: x", nothing is cached
 
 
 # ------------------------------------------------------------------------------------------------ errors
@@ -625,12 +637,19 @@ def evaluate_validation(
     An evaluation error yields ``error_status`` (``fail`` like Kyverno 1.13, see the module docstring).
     """
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
+    return _evaluate_validation(compiled, act, params, error_status)
+
+
+def _evaluate_validation(
+    compiled: CompiledValidation, act: ResourceActivation, params: Any, error_status: Literal["fail", "error"]
+) -> CelResult:
     bindings = act._bindings
     if params is not None or bindings["params"] is not None:
         act._set_params(params)
     slow: list[Interpreter] = []
     programs = compiled.variable_programs
-    state = VariableState(bindings, programs) if programs else _NO_VARIABLES
+    roots = act._roots
+    state = VariableState(bindings, programs, act._shared, roots) if programs else _NO_VARIABLES
     for validation in compiled.validations:
         expr = validation.expr
         program = expr.compiled
@@ -639,7 +658,7 @@ def evaluate_validation(
                 result = _fallback(act, expr, slow, compiled.variables)
             else:
                 try:
-                    result = program.fn([bindings, state, *program.pad])
+                    result = program.fn([state, *roots, *program.pad])
                 except CelRuntimeError:
                     raise
                 except Exception:  # not covered by the closures
