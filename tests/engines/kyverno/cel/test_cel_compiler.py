@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import os
 from pathlib import Path
@@ -254,11 +255,30 @@ EXPRESSIONS = [
     "object.metadata.?nope.?app.or(optional.of('z'))", "object.metadata.?labels.?app.orValue(object.nope)",
     "object.metadata.?nope.?app.orValue(object.nope)", "[optional.of(1)][0].orValue(2)",
     "{'a': optional.of(1)}.a.orValue(2)", "{'a': {'b': optional.of(1)}}.a.b.orValue(2)",
+    "has(object.spec.containers.x)", "!has(object.spec.containers.x)", "has(object.metadata.labels.app)",
+    "!has(object.metadata.labels.app)", "has(object.spec.nope.x)", "!has(object.spec.nope.x)",
+    "has(object.spec.nothing.x)", "has(optional.of({'a': {'b': 1}}).a.b)", "!has(optional.none().a.b)",
+    "has({'a': optional.none()}.a.b)", "has({'a': 1}.a.b)", "has(1.a.b)", "!has(object.spec.containers[0].image.x)",
+    "object.spec.containers.all(c, !has(c.securityContext) || !has(c.securityContext.capabilities.add) || false)",
 ]
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_compiled_closures_agree_with_the_interpreter(expr: str) -> None:
+    assert compiled(expr) == interpreted(expr)
+
+
+_OPERANDS = ("true", "false", "object.nope", "1", "object.other")
+LOGIC_CHAINS = [
+    text
+    for op in ("&&", "||")
+    for a, b, c in itertools.product(_OPERANDS, repeat=3)
+    for text in (f"{a} {op} {b} {op} {c}", f"{a} {op} ({b} {op} {c})")
+] + ["true && true && true && object.nope", "false || false || 1 || object.nope || true", "1 || 2 || 3 || false"]
+
+
+@pytest.mark.parametrize("expr", LOGIC_CHAINS)
+def test_compiled_logic_chains_agree_with_the_interpreter(expr: str) -> None:
     assert compiled(expr) == interpreted(expr)
 
 

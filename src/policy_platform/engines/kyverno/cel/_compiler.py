@@ -529,6 +529,10 @@ class _Compiler:
     # operators -------------------------------------------------------------------------------------------------
     def binary(self, node: Binary, scope: dict[str, int]) -> Fn:
         op = node.op
+        if op in ("&&", "||"):
+            operands = _flatten(op, node)
+            if len(operands) > 2:  # a && b && c ...: one fold (the same result as the nested binary folds)
+                return _logic_n(op, tuple(self.node(o, scope) for o in operands))
         left = self.node(node.left, scope)
         right = self.node(node.right, scope)
         if op in ("&&", "||"):
@@ -715,6 +719,13 @@ class _Compiler:
         if self.is_variables(arg.operand, scope):
             self.uses.add("variables")
             return self.const((field in self.variables) is not negate)
+        path: list[str] = []
+        operand = arg.operand
+        while isinstance(operand, Select) and not operand.optional and not self.is_variables(operand.operand, scope):
+            path.append(operand.field)
+            operand = operand.operand
+        if path:  # has(x.a.b.f): read x.a.b inline
+            return _has_path(self.node(operand, scope), tuple(reversed(path)), field, negate)
         base_fn = self.node(arg.operand, scope)
 
         if negate:
@@ -777,7 +788,8 @@ class _Compiler:
 
             def exists_one(frame: list[Any]) -> Any:
                 count = 0
-                for item in _items(name, target_fn(frame)):
+                target = target_fn(frame)
+                for item in target if type(target) is list else _items(name, target):
                     frame[slot] = item
                     value = body_fn(frame)
                     if value is not True and value is not False:
@@ -790,7 +802,8 @@ class _Compiler:
 
             def filter_(frame: list[Any]) -> Any:
                 kept = []
-                for item in _items(name, target_fn(frame)):
+                target = target_fn(frame)
+                for item in target if type(target) is list else _items(name, target):
                     frame[slot] = item
                     value = body_fn(frame)
                     if value is True:
@@ -805,7 +818,8 @@ class _Compiler:
 
             def map_filter(frame: list[Any]) -> Any:
                 out = []
-                for item in _items(name, target_fn(frame)):
+                target = target_fn(frame)
+                for item in target if type(target) is list else _items(name, target):
                     frame[slot] = item
                     keep = keep_fn(frame)
                     if keep is False:
@@ -819,7 +833,8 @@ class _Compiler:
 
         def map_(frame: list[Any]) -> Any:
             out = []
-            for item in _items(name, target_fn(frame)):
+            target = target_fn(frame)
+            for item in target if type(target) is list else _items(name, target):
                 frame[slot] = item
                 out.append(body_fn(frame))
             return out
@@ -895,6 +910,23 @@ def _or_value_chain(base_fn: Fn, steps: tuple[_Step, ...], default_fn: Fn) -> Fn
     return or_value
 
 
+def _has_path(base_fn: Fn, path: tuple[str, ...], field: str, negate: bool) -> Fn:
+    def has_path(frame: list[Any]) -> Any:
+        value = base_fn(frame)
+        for name in path:
+            if type(value) is dict:
+                value = value.get(name, _MISSING)
+                if value is _MISSING:
+                    raise CelRuntimeError(f"no such key: {name}")
+            else:
+                value = _select(value, name)
+        if type(value) is dict:
+            return (field in value) is not negate
+        return _has(value, field) is not negate
+
+    return has_path
+
+
 def _has(base: Any, field: str) -> bool:
     """``has(base.field)`` on a value that is not a dict."""
     if isinstance(base, _Opt):
@@ -921,6 +953,41 @@ def _neg(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | dt.timedelta):
         raise _no_overload("-_", value)
     return _check_int(-value) if isinstance(value, int) else -value
+
+
+def _flatten(op: str, node: Node) -> list[Node]:
+    """The operands of a chain of one logical operator, left to right (``(a || b) || c`` and ``a || (b || c)``)."""
+    if isinstance(node, Binary) and node.op == op:
+        return [*_flatten(op, node.left), *_flatten(op, node.right)]
+    return [node]
+
+
+def _logic_n(op: str, operands: tuple[Fn, ...]) -> Fn:
+    """``a op b op c ...`` for ``&&``/``||``: the first decisive operand decides (later ones are not evaluated);
+    otherwise the first error (a non-boolean operand counts as a no-overload error at its place); otherwise the
+    neutral value. Nesting :func:`_logic` either way gives exactly this."""
+    decisive = op == "||"
+    neutral = not decisive
+    name = f"_{op}_"
+
+    def logic_n(frame: list[Any]) -> Any:
+        error: CelRuntimeError | None = None
+        for operand in operands:
+            try:
+                value = operand(frame)
+            except CelRuntimeError as err:
+                if error is None:
+                    error = err
+                continue
+            if value is decisive:
+                return decisive
+            if value is not neutral and error is None:
+                error = _no_overload(name, value)
+        if error is not None:
+            raise error
+        return neutral
+
+    return logic_n
 
 
 def _logic(op: str, left: Fn, right: Fn) -> Fn:
@@ -1069,7 +1136,8 @@ def _quantifier(decisive: bool, name: str, target_fn: Fn, body_fn: Fn, slot: int
 
     def quantify(frame: list[Any]) -> Any:
         error: CelRuntimeError | None = None
-        for item in _items(name, target_fn(frame)):
+        target = target_fn(frame)
+        for item in target if type(target) is list else _items(name, target):
             frame[slot] = item
             try:
                 value = body_fn(frame)
