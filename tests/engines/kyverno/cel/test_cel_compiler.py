@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from policy_platform.engines.kyverno.cel import compile_validation, evaluate_validation
-from policy_platform.engines.kyverno.cel._compiler import ROOTS, VariableState, compile_expression
+from policy_platform.engines.kyverno.cel._compiler import ROOTS, RuleVariables, compile_expression
 from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 from policy_platform.engines.kyverno.cel._interpreter import Interpreter, _Opt, _Type
 from policy_platform.engines.kyverno.cel._library import authorizer_stub
@@ -97,14 +97,19 @@ def interpreted(expr: str) -> Any:
     return outcome(lambda: interp.evaluate(expr))
 
 
+def rule_variables(pairs: list[tuple[str, str]]) -> RuleVariables:
+    variables = RuleVariables(frozenset(name for name, _ in pairs))
+    for name, src in pairs:
+        variables.add(name, compile_expression(src, variables))
+    return variables
+
+
 def compiled(expr: str) -> Any:
-    names = frozenset(name for name, _ in VARIABLES)
-    programs = {name: compile_expression(src, names) for name, src in VARIABLES}
-    program = compile_expression(expr, names)
+    variables = rule_variables(VARIABLES)
+    program = compile_expression(expr, variables)
     assert program is not None, expr
     b = bindings()
-    state = VariableState(b, programs)
-    return outcome(lambda: program.run(b, state))
+    return outcome(lambda: program.run(b, {}))
 
 
 EXPRESSIONS = [
@@ -335,7 +340,7 @@ def test_a_variable_is_evaluated_at_most_once_per_rule_and_resource() -> None:
         },
         location="t",
     )
-    program = compiled_rule.variable_programs["x"]
+    program = compiled_rule.variable_programs.programs["x"]
     assert program is not None
     original = program.fn
 
@@ -363,7 +368,7 @@ def test_a_constant_variable_is_folded_into_expressions() -> None:
          "expressions": [{"expression": "object.metadata.name in variables.allowed"}]},
         location="t",
     )
-    program = compiled_rule.variable_programs["allowed"]
+    program = compiled_rule.variable_programs.programs["allowed"]
     assert program is not None and program.constant and program.value == ["a", "b"]
     assert evaluate_validation(compiled_rule, obj={"metadata": {"name": "b"}}).status == "pass"
 
@@ -399,19 +404,18 @@ def test_compiled_closures_agree_with_the_interpreter_on_the_cel_tier() -> None:
         for rule in rules:
             cel = rule["validate"]["cel"]
             variables = [(v["name"], v["expression"]) for v in cel.get("variables") or []]
-            names = frozenset(name for name, _ in variables)
+            compiled_variables = rule_variables(variables)
             sources = [e["expression"] for e in cel["expressions"]] + [src for _, src in variables]
             sources += [e["messageExpression"] for e in cel["expressions"] if "messageExpression" in e]
             sources += [p["expression"] for p in rule.get("celPreconditions") or []]
-            programs = {name: compile_expression(src, names) for name, src in variables}
             for obj in objects:
                 activation = ResourceActivation(obj=obj)
                 interp = Interpreter(activation._bindings, variables)
-                state = VariableState(activation._bindings, programs)
+                cache: dict[Any, Any] = {}
                 for src in sources:
-                    program = compile_expression(src, names)
+                    program = compile_expression(src, compiled_variables)
                     assert program is not None, src
-                    fast = outcome(functools.partial(program.run, activation._bindings, state))
+                    fast = outcome(functools.partial(program.run, activation._bindings, cache))
                     slow = outcome(functools.partial(interp.evaluate, src))
                     compared += 1
                     if fast != slow:

@@ -63,7 +63,16 @@ from policy_platform.engines.kyverno.cel._syntax import (
     parse,
 )
 
-__all__ = ["ROOTS", "CompiledExpr", "Unsupported", "VariableState", "compile_expression", "compile_node"]
+__all__ = [
+    "ROOTS",
+    "ROOT_ORDER",
+    "CompiledExpr",
+    "RuleVariables",
+    "Unsupported",
+    "compile_expression",
+    "compile_node",
+    "roots_of",
+]
 
 Fn = Callable[[list[Any]], Any]
 
@@ -98,9 +107,9 @@ _MISSING: Any = object()
 
 @dataclass(frozen=True, slots=True)
 class CompiledExpr:
-    """A compiled expression: ``fn(frame)``, the frame being ``[variable_state, *roots, *pad]`` (``roots``: the
-    binding values in ``ROOT_ORDER``, ``pad``: one ``None`` per comprehension variable). ``constant`` when it always
-    returns ``value`` (and never fails)."""
+    """A compiled expression: ``fn(frame)``, the frame being ``[cache, *roots, *pad]`` (``cache``: the per-resource
+    dict of variable outcomes, ``roots``: the binding values in ``ROOT_ORDER``, ``pad``: one ``None`` per
+    comprehension variable). ``constant`` when it always returns ``value`` (and never fails)."""
 
     fn: Fn
     pad: tuple[None, ...] = ()
@@ -108,83 +117,63 @@ class CompiledExpr:
     value: Any = None
     key: str | None = None  # set when the value depends on the resource bindings only (not params, variables)
 
-    def run(self, bindings: Mapping[str, Any], state: VariableState) -> Any:
-        return self.fn([state, *roots_of(bindings), *self.pad])
+    def run(self, bindings: Mapping[str, Any], cache: dict[Any, Any] | None = None) -> Any:
+        """Evaluate over ``bindings``; ``cache`` holds the resource's variable outcomes (see :func:`_run_variable`)."""
+        return self.fn([{} if cache is None else cache, *roots_of(bindings), *self.pad])
 
 
-class VariableState:
-    """The ``variables`` of one rule on one resource: each evaluated lazily, at most once (like the interpreter).
+class RuleVariables:
+    """The ``variables`` of one rule, for compiling its expressions: every name, the programs compiled so far (a
+    reference may precede its definition) and the values of those that are constants."""
 
-    ``values`` holds the variables evaluated so far (read directly by compiled ``variables.<name>``), ``errors``
-    the error text of those that failed.
-    """
+    __slots__ = ("constants", "names", "programs")
 
-    __slots__ = ("errors", "programs", "roots", "shared", "values")
+    def __init__(self, names: frozenset[str] = frozenset()) -> None:
+        self.names = names
+        self.programs: dict[str, CompiledExpr | None] = {}
+        self.constants: dict[str, Any] = {}
 
-    def __init__(
-        self,
-        bindings: Mapping[str, Any],
-        programs: Mapping[str, CompiledExpr | None],
-        shared: dict[str, tuple[bool, Any]] | None = None,
-        roots: tuple[Any, ...] | None = None,
-    ) -> None:
-        self.roots = roots_of(bindings) if roots is None else roots
-        self.programs = programs
-        self.values: dict[str, Any] = {}
-        self.errors: dict[str, str] = {}
-        # per resource: the outcome of variables that read only the resource bindings, by source, shared by rules
-        # (many rules define the same ``allContainers``); an outcome is the value or the error text
-        self.shared = shared
-
-    def get(self, name: str) -> Any:
-        value = self.values.get(name, _MISSING)
-        if value is not _MISSING:
-            return value
-        error = self.errors.get(name)
-        if error is None:
-            if name not in self.programs:
-                raise CelRuntimeError(f"no such key: {name}")
-            program = self.programs[name]
-            if program is None:
-                raise Unsupported(name)
-            shared = self.shared
-            key = program.key
-            outcome = None if shared is None or key is None else shared.get(key)
-            if outcome is None:
-                try:
-                    outcome = (True, program.fn([self, *self.roots, *program.pad]))
-                except CelRuntimeError as err:
-                    outcome = (False, str(err))
-                if shared is not None and key is not None:
-                    shared[key] = outcome
-            if outcome[0]:
-                value = self.values[name] = outcome[1]
-                return value
-            error = self.errors[name] = f'composited variable "{name}" fails to evaluate: {outcome[1]}'
-        raise CelRuntimeError(error)
+    def add(self, name: str, program: CompiledExpr | None) -> None:
+        self.programs[name] = program
+        if program is not None and program.constant:
+            self.constants[name] = program.value
 
 
-def compile_expression(
-    source: str, variables: frozenset[str] = frozenset(), constants: Mapping[str, Any] | None = None
-) -> CompiledExpr | None:
-    """Compile CEL source; ``variables`` are the names ``variables.<name>`` may read, ``constants`` those of them
-    whose value is a constant (:attr:`CompiledExpr.constant`). None when not covered."""
+_NO_VARIABLES = RuleVariables()
+
+
+def _raise_unsupported(frame: list[Any]) -> Any:
+    raise Unsupported("variable")
+
+
+def _run_variable(program: CompiledExpr | None, frame: list[Any], key: Any) -> tuple[bool, Any]:
+    """Evaluate a variable's program over the bindings of ``frame``; cache its outcome (value, or error text) in the
+    frame's cache (per resource: ``variables`` are evaluated at most once per rule and resource)."""
+    if program is None:
+        raise Unsupported("variable")
+    cache = frame[0]
+    try:
+        outcome = (True, program.fn([cache, *frame[1:_FIRST_SLOT], *program.pad]))
+    except CelRuntimeError as err:
+        outcome = (False, str(err))
+    cache[key] = outcome
+    return outcome
+
+
+def compile_expression(source: str, variables: RuleVariables = _NO_VARIABLES) -> CompiledExpr | None:
+    """Compile CEL source; ``variables`` are those ``variables.<name>`` may read. None when not covered."""
     try:
         tree = parse(source)
     except CelSyntaxError:
         return None
-    return compile_node(tree, variables, constants, source=source)
+    return compile_node(tree, variables, source=source)
 
 
 def compile_node(
-    tree: Node,
-    variables: frozenset[str] = frozenset(),
-    constants: Mapping[str, Any] | None = None,
-    *,
-    source: str | None = None,
+    tree: Node, variables: RuleVariables = _NO_VARIABLES, *, source: str | None = None
 ) -> CompiledExpr | None:
     """Compile a parsed expression (see :func:`compile_expression`; ``source`` is its text, if known)."""
-    compiler = _Compiler(variables, constants or {})
+    compiler = _Compiler(variables)
     try:
         fn = compiler.node(tree, {})
     except (_NotCovered, CelSyntaxError):
@@ -288,9 +277,9 @@ def _items(name: str, target: Any) -> Any:
 
 
 class _Compiler:
-    def __init__(self, variables: frozenset[str], constant_variables: Mapping[str, Any]) -> None:
-        self.variables = variables
-        self.constant_variables = constant_variables
+    def __init__(self, variables: RuleVariables) -> None:
+        self.rule_variables = variables
+        self.variables = variables.names
         self.slots = 0
         self.uses: set[str] = set()  # the bindings the expression reads
         self.constants: dict[Fn, Any] = {}  # closures that return a constant, and their value
@@ -351,6 +340,43 @@ class _Compiler:
             return _const(_Type(name))
         return _raiser(f"undeclared reference to '{name}'")
 
+    def variable(self, name: str) -> Fn:
+        """``variables.<name>``: evaluated at most once per resource (outcomes cached in the frame's cache)."""
+        if name not in self.variables:
+            return _raiser(f"no such key: {name}")
+        rule_variables = self.rule_variables
+        if name in rule_variables.constants:
+            return self.const(rule_variables.constants[name])
+        prefix = f'composited variable "{name}" fails to evaluate: '
+        if name in rule_variables.programs:  # defined before this expression
+            program = rule_variables.programs[name]
+            if program is None:  # not compiled: the other path decides
+                return _raise_unsupported
+            key: Any = program.fn if program.key is None else program.key
+
+            def variable(frame: list[Any]) -> Any:
+                outcome = frame[0].get(key)
+                if outcome is None:
+                    outcome = _run_variable(program, frame, key)
+                if outcome[0]:
+                    return outcome[1]
+                raise CelRuntimeError(prefix + outcome[1])
+
+            return variable
+        programs = rule_variables.programs
+
+        def later_variable(frame: list[Any]) -> Any:  # defined after this expression: resolved at runtime
+            program = programs.get(name)
+            later_key = None if program is None else program.fn if program.key is None else program.key
+            outcome = None if later_key is None else frame[0].get(later_key)
+            if outcome is None:
+                outcome = _run_variable(program, frame, later_key)
+            if outcome[0]:
+                return outcome[1]
+            raise CelRuntimeError(prefix + outcome[1])
+
+        return later_variable
+
     def is_variables(self, node: Node, scope: dict[str, int]) -> bool:
         return isinstance(node, Ident) and node.name == "variables" and "variables" not in scope
 
@@ -358,24 +384,16 @@ class _Compiler:
         field = node.field
         if self.is_variables(node.operand, scope):
             self.uses.add("variables")
-            if node.optional:
-                if field not in self.variables:
-                    return _const(_NONE)
+            if node.optional and field not in self.variables:
+                return _const(_NONE)
+            read = self.variable(field)
+            if not node.optional:
+                return read
 
-                def opt_variable(frame: list[Any]) -> Any:
-                    return _Opt(True, frame[0].get(field))
+            def opt_variable(frame: list[Any]) -> Any:
+                return _Opt(True, read(frame))
 
-                return opt_variable
-
-            if field in self.constant_variables:
-                return self.const(self.constant_variables[field])
-
-            def variable(frame: list[Any]) -> Any:
-                state = frame[0]
-                value = state.values.get(field, _MISSING)
-                return state.get(field) if value is _MISSING else value
-
-            return variable
+            return opt_variable
         if node.optional:
             chain = self.opt_chain(node, scope)
             if chain is not None:
