@@ -28,7 +28,14 @@ from functools import lru_cache
 from typing import Any
 
 from policy_platform.engines.kyverno.gofmt import to_json
-from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search, searcher
+from policy_platform.engines.kyverno.jmespath_dialect import (
+    EVALUATION_ERRORS,
+    JMESPathError,
+    UnknownKeyError,
+    compiled,
+    evaluation_error,
+    search,
+)
 
 _VARIABLE = re.compile(r"(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
 _ESCAPED = re.compile(r"\\(\{\{(?:\{[^{}]*\}|[^{}])*\}\})")
@@ -172,7 +179,7 @@ def resolver(body: str) -> Resolver:
     if body == "@":
         return lambda context, path: evaluate(at_expression(path, context), context)
     try:
-        run = searcher(body)
+        run = compiled(body)
     except JMESPathError:  # a syntax error: raised (as a SubstitutionError) each time the variable is evaluated
         return lambda context, path: evaluate(body, context)
     on_delete = "request.object" in body
@@ -182,8 +189,10 @@ def resolver(body: str) -> Resolver:
             return evaluate(body, context)
         try:
             return run(context)
-        except JMESPathError as exc:
+        except UnknownKeyError as exc:
             raise SubstitutionError(body, str(exc)) from None
+        except EVALUATION_ERRORS as exc:  # as search() then evaluate() report it
+            raise SubstitutionError(body, str(evaluation_error(exc))) from None
 
     return resolve
 
