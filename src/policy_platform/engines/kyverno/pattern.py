@@ -796,6 +796,7 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> tuple
     return out, tuple(signature)
 
 
+@lru_cache(maxsize=8192)
 def path_tuple(path: str) -> tuple[str | int, ...]:
     """Kyverno's ``/spec/containers/0/image/`` as a tuple path (numeric segments become ints)."""
     out: list[str | int] = []
