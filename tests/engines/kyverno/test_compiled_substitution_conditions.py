@@ -61,10 +61,36 @@ TEXTS = [
     "x \\{{s}} y",
     "\\{{s}}",
     "x {{ {{s}} }} y",
+    "{{ {{s}} }}",
+    "{{ to_upper('{{s}}') }}",
+    "{{ to_upper('{{empty}}') }}",
+    "{{ to_upper('{{brace}}') }}",
+    "{{ to_upper('{{bslash}}') }}",
+    "{{ to_upper('{{dash}}') }}",
+    "{{{{dash}}}}",
+    "{{{{s}}{{s}}}}",
+    "{{{{empty}}{{s}}}}",
+    "{{ regex_match('^p.*$', '{{s}}') }}",
+    "{{ regex_match('^p.*$', '{{missing}}') }}",
+    "{{ lookup(obj, '{{s}}') }}",
+    "{{ [ '{{s}}', '{{num}}' ] }}",
+    "{{ '{{var}}' }}",
+    "{{ '{{ request.object.metadata.name }}' }}-{{s}}",
+    "{{ x{{s}} }}",
+    "{{ '{{s}}' }",
+    "{{- '{{s}}' }}",
+    "{{ '{{- s}}' }}",
+    "{{ '\\{{s}}' }}",
     "x {{missing}} y",
     "x {{missing.deep}} y",
     "{{missing}}",
     "x {{ length(lst) }} y",
+    "x {{ to_boolean('yes') }} y",
+    "{{ to_boolean(s) }}",
+    "{{ length(`1`) }}",
+    "{{ divide(`1`, `0`) }}",
+    "{{ bogus(s) }}",
+    "{{ request.object.metadata.name }} {{ length(`1`) }}",
     "x {{ a[ }} y",
     "{{ a[ }}",
     "x {{- s}} y",
@@ -295,3 +321,46 @@ def test_in_counts_equal_the_pairwise_reference() -> None:
     for value in OPERANDS:
         for key in OPERANDS:
             assert ops._in_counts(key, value) == _reference_in_counts(key, value), (key, value)
+
+
+ORDER_OPERANDS: list[Any] = [
+    *OPERANDS,
+    float("nan"),
+    float("inf"),
+    "inf",
+    "nan",
+    "-Infinity",
+    "4",
+    "4s",
+    "0",
+    "0s",
+    "1m30s",
+    10**30,
+    -0.0,
+    0.1,
+    "1e3",
+    " 4 ",
+    "1_000",
+    "1.10.0",
+    "v1.9.0",
+    "2Gi",
+    "500m",
+]
+
+
+def test_order_fast_paths_equal_the_general_order() -> None:
+    from policy_platform.engines.kyverno import operators as ops
+
+    for value in ORDER_OPERANDS:
+        for key in ORDER_OPERANDS:
+            assert _outcome(ops._order, key, value) == _outcome(ops._general_order, key, value), (key, value)
+
+
+def test_memoised_string_equality_equals_the_direct_one() -> None:
+    from policy_platform.engines.kyverno import operators as ops
+
+    strings = [v for v in ORDER_OPERANDS if isinstance(v, str)]
+    for value in strings:
+        for key in strings:
+            assert ops.equals(key, value) is bool(ops._string_equal(key, value)), (key, value)
+            assert ops.not_equals(key, value) is ops._string_not_equal(key, value), (key, value)

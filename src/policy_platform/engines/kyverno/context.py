@@ -23,13 +23,13 @@ class ContextError(Exception):
 def load_entries(entries: Sequence[Any] | None, context: dict[str, Any]) -> dict[str, Any]:
     """Load ``entries`` into a new context dict."""
     for entry in entries or []:
-        if not isinstance(entry, Mapping):
+        if type(entry) is not dict and not isinstance(entry, Mapping):  # the exact-type test skips the ABC check
             raise ContextError("context entries must be mappings")
         name = str(entry.get("name", ""))
         variable = entry.get("variable")
         if variable is None:
             continue
-        if not isinstance(variable, Mapping):
+        if type(variable) is not dict and not isinstance(variable, Mapping):
             raise ContextError(f"context entry {name}: variable must be a mapping")
         context = {**context, name: _variable(name, variable, context)}
     return context

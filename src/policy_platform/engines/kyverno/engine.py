@@ -466,15 +466,16 @@ class KyvernoEngine:
                         yield from pre.programs()
 
     def _cel(self, rule: Rule, resource: dict[str, Any], req: Request, activations: dict[str, Any]) -> Result | None:
-        try:
-            from policy_platform.engines.kyverno import cel as cel_mod
-        except ImportError:
+        compiled = rule.compiled
+        if compiled is None:
             return Result(Status.ERROR, "cel support not available")
-        if rule.compiled is None:
-            return Result(Status.ERROR, "cel support not available")
-        compiled_validation, compiled_pre = rule.compiled
+        compiled_validation, compiled_pre = compiled
         activation = activations.get(req.operation)
-        if activation is None:
+        if activation is None:  # once per resource and operation
+            try:
+                from policy_platform.engines.kyverno import cel as cel_mod
+            except ImportError:
+                return Result(Status.ERROR, "cel support not available")
             request: dict[str, Any] = {
                 "operation": req.operation,
                 "namespace": req.namespace,
@@ -488,24 +489,34 @@ class KyvernoEngine:
             activation = cel_mod.ResourceActivation(
                 obj=resource, old_object=old, request=request, namespace_object=ns_obj
             )
+            # compiled closures read the bindings directly; the Rust engine (fallback only) binds them lazily
             activation.prepare(self._cel_programs(activations.get("plan") or ()))
             activations[req.operation] = activation
         if compiled_pre is not None:
             try:
-                ok = cel_mod.evaluate_preconditions(compiled_pre, activation=activation)
-            except cel_mod.CelEvaluationError as exc:
-                # Kyverno 1.13 applies failure policy Fail to a celPreconditions evaluation error: a fail
-                return Result(Status.FAIL, str(getattr(exc, "message", exc)))
+                ok = compiled_pre.evaluate(activation)
             except Exception as exc:
+                from policy_platform.engines.kyverno.cel import CelEvaluationError
+
+                if isinstance(exc, CelEvaluationError):
+                    # Kyverno 1.13 applies failure policy Fail to a celPreconditions evaluation error: a fail
+                    return Result(Status.FAIL, str(getattr(exc, "message", exc)))
                 return Result(Status.ERROR, f"failed to evaluate cel preconditions: {exc}")
             if not ok:
                 return Result(Status.SKIP, "cel preconditions not met")
         try:
-            res = cel_mod.evaluate_validation(compiled_validation, activation=activation)
+            res = compiled_validation.evaluate(activation)
         except Exception as exc:
             return Result(Status.ERROR, f"cel evaluation failed: {exc}")
-        if res.status == "pass":
-            return Result(Status.PASS, res.message or f"validation rule '{rule.name}' passed.")
-        if res.status == "fail":
+        status = res.status
+        if status == "pass":
+            if res.message:
+                return Result(Status.PASS, res.message)
+            memo = compiled_validation.memo  # one (immutable) pass result per rule
+            passed = memo.get(rule.name)
+            if passed is None:
+                passed = memo[rule.name] = Result(Status.PASS, f"validation rule '{rule.name}' passed.")
+            return passed  # type: ignore[no-any-return]
+        if status == "fail":
             return Result(Status.FAIL, res.message)
         return Result(Status.ERROR, res.message)

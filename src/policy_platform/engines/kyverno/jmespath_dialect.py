@@ -284,6 +284,17 @@ def _soft_chain(keys: tuple[str, ...]) -> Compiled:
         key = keys[0]
         return lambda value: value.get(key) if isinstance(value, dict) else None
 
+    if len(keys) == 2:
+        first, second = keys
+
+        def chain2(value: Any) -> Any:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(first)
+            return value.get(second) if isinstance(value, dict) else None
+
+        return chain2
+
     def chain(value: Any) -> Any:
         for key in keys:
             if not isinstance(value, dict):
@@ -474,6 +485,23 @@ def _projection(node: Any) -> Compiled:
             return [item for item in items if item is not None]
 
         return project_identity
+    keys = _field_keys(right_node)
+    if keys is not None and len(keys) == 1:  # ``list[].name``: the soft field lookup inlined
+        key = keys[0]
+
+        def project_field(value: Any) -> Any:
+            items = base(value)
+            if not isinstance(items, list):
+                return None
+            out = []
+            for item in items:
+                if isinstance(item, dict):
+                    current = item.get(key)
+                    if current is not None:
+                        out.append(current)
+            return out
+
+        return project_field
     right = _soft(right_node)
 
     def project(value: Any) -> Any:
@@ -695,12 +723,21 @@ def searcher(expression: str) -> Compiled:
     def searching(data: Any) -> Any:
         try:
             return run(data)
-        except UnknownKeyError:
-            raise
-        except jp_exceptions.JMESPathError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise JMESPathError(f"JMESPath query failed: {first}") from None
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            raise JMESPathError(f"JMESPath function failed: {exc}") from None
+        except EVALUATION_ERRORS as exc:
+            raise evaluation_error(exc) from None
 
     return searching
+
+
+# What a compiled closure raises besides UnknownKeyError (jmespath's errors, a function's own failures).
+EVALUATION_ERRORS = (jp_exceptions.JMESPathError, ValueError, TypeError, ArithmeticError)
+
+
+def evaluation_error(exc: Exception) -> JMESPathError:
+    """The error :func:`search` raises for an exception of a compiled closure (UnknownKeyError: itself)."""
+    if isinstance(exc, UnknownKeyError):
+        return exc
+    if isinstance(exc, jp_exceptions.JMESPathError):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return JMESPathError(f"JMESPath query failed: {first}")
+    return JMESPathError(f"JMESPath function failed: {exc}")

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from policy_platform.engines.kyverno import semver, wildcard
@@ -98,6 +99,12 @@ def _string_equal(key: str, value: Any) -> bool | None:
     return wildcard.match(value, key)
 
 
+@lru_cache(maxsize=65536)
+def _strings_equal(key: str, value: str) -> bool:
+    """Equals of two strings (memoised: the same pairs recur across resources)."""
+    return bool(_string_equal(key, value))
+
+
 def equals(key: Any, value: Any) -> bool:
     if key is True or key is False:
         return value is key
@@ -106,6 +113,8 @@ def equals(key: Any, value: Any) -> bool:
     if isinstance(key, float):
         return _float_equal(key, value)
     if isinstance(key, str):
+        if type(value) is str:
+            return _strings_equal(key, value)
         return bool(_string_equal(key, value))
     if isinstance(key, dict | list):
         return _deep_equal(key, value)
@@ -120,22 +129,34 @@ def not_equals(key: Any, value: Any) -> bool:
     if isinstance(key, float):
         return not _float_equal(key, value)
     if isinstance(key, str):
-        d = _durations(key, value)
-        if d is not None:
-            return d[0] != d[1]
-        qk = parse_quantity(key)
-        if qk is not None and isinstance(value, str):
-            qv = parse_quantity(value)
-            if qv is not None:
-                return qk != qv
-            if value != "":
-                return False
-        if not isinstance(value, str):
-            return True
-        return not wildcard.match(value, key)
+        if type(value) is str:
+            return _strings_not_equal(key, value)
+        return _string_not_equal(key, value)
     if isinstance(key, dict | list):
         return not _deep_equal(key, value)
     return False
+
+
+def _string_not_equal(key: str, value: Any) -> bool:
+    d = _durations(key, value)
+    if d is not None:
+        return d[0] != d[1]
+    qk = parse_quantity(key)
+    if qk is not None and isinstance(value, str):
+        qv = parse_quantity(value)
+        if qv is not None:
+            return qk != qv
+        if value != "":
+            return False
+    if not isinstance(value, str):
+        return True
+    return not wildcard.match(value, key)
+
+
+@lru_cache(maxsize=65536)
+def _strings_not_equal(key: str, value: str) -> bool:
+    """NotEquals of two strings (memoised)."""
+    return _string_not_equal(key, value)
 
 
 # --- In family -----------------------------------------------------------------------------------------------------
@@ -153,14 +174,14 @@ def _key_strings(key: Any) -> list[str] | None:
     if isinstance(key, bool | int | float):
         return [sprint(key)]
     if isinstance(key, list):
-        return [sprint(v) for v in key]
+        return [v if type(v) is str else sprint(v) for v in key]  # sprint of a str is itself
     return None
 
 
 def _value_strings(keys: list[str], key_is_scalar: bool, value: Any) -> tuple[list[str] | None, bool]:
     """(value items, matched-directly) — None items means invalid type (every operator is then false)."""
     if isinstance(value, list):
-        return [sprint(v) for v in value], False
+        return [v if type(v) is str else sprint(v) for v in value], False
     if isinstance(value, str):
         if key_is_scalar and wildcard.match(value, keys[0]):
             return [], True
@@ -311,8 +332,44 @@ def _to_fraction(value: Any) -> Fraction | None:
     return None
 
 
+def _finite_number(value: Any) -> int | float | None:
+    """An int or finite float operand as it is (a number string parsed), None for anything else."""
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str:
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
 def _order(key: Any, value: Any) -> int | None:
     """-1/0/1 comparing key to value with Kyverno's fallbacks, None when not comparable."""
+    kind = type(key)
+    if kind is int or kind is float:
+        # A number key against a number (or number string) value: Python compares int and float exactly, as the
+        # Fractions below do; anything else (durations, NaN, infinities, other types) takes the general path.
+        k = _finite_number(key)
+        v = _finite_number(value)
+        if k is not None and v is not None and (type(value) is not str or parse_duration(value) is None):
+            return (k > v) - (k < v)
+    elif kind is str and type(value) is str:
+        return _strings_order(key, value)
+    return _general_order(key, value)
+
+
+@lru_cache(maxsize=65536)
+def _strings_order(key: str, value: str) -> int | None:
+    """The order of two strings (memoised)."""
+    return _general_order(key, value)
+
+
+def _general_order(key: Any, value: Any) -> int | None:
     if key is None or value is None:
         return None
     d = _durations(key, value)

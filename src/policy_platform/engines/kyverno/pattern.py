@@ -9,18 +9,22 @@ existence), then plain keys with nested-anchor and global-anchor keys moved to t
 Anchors: ``(k)`` condition, ``=(k)`` equality, ``X(k)`` negation, ``^(k)`` existence, ``<(k)`` global; ``+(k)`` is a
 literal key during validation.
 
-How the compiled form stays fast: every node is a closure ``run(value, seen)`` that returns None on success and a
-:class:`_Fail` on a mismatch (no exceptions, so skips and failures cost about as much as matches); scalar children of
-a map are checked inline by the map's loop with a pre-parsed scalar predicate (:func:`scalar.compile_check`). Nothing
-builds a path on the success path: each node knows its path *relative to the nearest array element* (``rel``), and a
-failure carries that relative path plus a message function of the element's absolute path; arrays re-base a failure
-(prepend ``<i>/``) as it passes through them, and the root resolves it against ``/``. The result is byte-identical to
-the interpreted walker kept in :mod:`.pattern_reference` (the differential tests compare both).
+How the compiled form stays fast: every node is a matcher ``run(value, seen)`` that returns None on success and a
+:class:`_Fail` on a mismatch (no exceptions, so skips and failures cost about as much as matches). A map pattern and
+the maps nested in it through plain keys and equality anchors become one generated function (see "generated map
+matchers" below) with scalar checks inlined as pre-parsed predicates (:func:`scalar.compile_check`); lists and the
+other anchors are closures. Nothing builds a path on the success path: each node knows its path *relative to the
+nearest array element* (``rel``), and a failure carries that relative path plus a message function of the element's
+absolute path; arrays re-base a failure (prepend ``<i>/``) as it passes through them, and the root resolves it against
+``/``. The result is byte-identical to the interpreted walker kept in :mod:`.pattern_reference` (the differential
+tests compare both).
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -186,43 +190,12 @@ def _has_state_keys(pattern: Any) -> bool:
 
 def _compile(pattern: Any, rel: str) -> Matcher:
     if isinstance(pattern, dict):
-        chain: list[tuple[str, str]] = []  # (key, rel) of nested single-key plain maps, walked in one loop
-        while _single_plain(pattern):
-            key = next(iter(pattern))
-            chain.append((key, rel))
-            rel = f"{rel}{key}/"
-            pattern = pattern[key]
-            if not isinstance(pattern, dict):
-                break
-        end = _compile(pattern, rel) if chain else _compile_map(pattern, rel)[0]
-        return _chain(tuple(chain), end) if chain else end
+        if _needs_expansion(pattern):
+            return _compile_map(pattern, rel)[0]
+        return _generate_map(pattern, rel)
     if isinstance(pattern, list):
         return _compile_list(pattern, rel)
     return _compile_scalar(pattern, rel)
-
-
-def _single_plain(pattern: dict[str, Any]) -> bool:
-    """A map with one plain (or ``+()``) key holding a map or list: all it does is descend."""
-    if len(pattern) != 1:
-        return False
-    key, value = next(iter(pattern.items()))
-    return (
-        isinstance(key, str)
-        and parse_anchor(key)[0] in (None, ADD)
-        and isinstance(value, dict | list)
-        and not _needs_expansion(pattern)
-    )
-
-
-def _chain(chain: tuple[tuple[str, str], ...], end: Matcher) -> Matcher:
-    def run(value: Any, seen: Seen | None) -> _Fail | None:
-        for key, rel in chain:
-            if not isinstance(value, dict):
-                return _map_structure(rel, value)
-            value = value.get(key)
-        return end(value, seen)
-
-    return run
 
 
 def _map_structure(rel: str, value: Any) -> _Fail:
@@ -712,6 +685,151 @@ def _existence_step(bare: str, item: Any, rel: str) -> Step:
     return existence
 
 
+# --- generated map matchers ------------------------------------------------------------------------------------------
+#
+# A map pattern (and every map nested in it through plain keys and equality anchors, unless it needs the metadata
+# wildcard expansion) becomes one generated Python function: the structure checks, anchor bookkeeping, anchor phase and
+# plain phase of each nested map are emitted inline, in Kyverno's order, so that matching a typical pattern makes one
+# call per map-of-lists element instead of one per node. Lists, condition/existence/global anchors and expanding maps
+# stay closures (called from the generated code). Keys, checks and failure data are passed as globals named by
+# position, so patterns of the same shape share one code object.
+
+
+class _Generator:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {}
+        self.vars = 0
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append(" " * indent + text)
+
+    def emit_call(self, indent: int, call: str) -> None:
+        self.emit(indent, f"f = {call}")
+        self.emit(indent, "if f is not None:")
+        self.emit(indent + 4, "return f")
+
+    def emit_scalar(self, indent: int, value_expr: str, item: Any, rel: str) -> None:
+        check = self.const(scalar.compile_check(item))
+        self.emit(indent, f"v = {value_expr}")
+        self.emit(indent, f"if not {check}(v):")
+        self.emit_call(indent + 4, f"_scalar_mismatch(v, {check}, {self.const(sprint(item))}, {self.const(rel)})")
+
+    def emit_child(self, indent: int, value_expr: str, item: Any, rel: str) -> None:
+        """Match ``value_expr`` against ``item`` (a map or list pattern) at ``rel``."""
+        if isinstance(item, dict) and not _needs_expansion(item):
+            self.vars += 1
+            var = f"r{self.vars}"
+            self.emit(indent, f"{var} = {value_expr}")
+            self.emit_map(indent, var, item, rel)
+        else:
+            self.emit_call(indent, f"{self.const(_compile(item, rel))}({value_expr}, seen)")
+
+    def emit_map(self, indent: int, var: str, pattern: dict[str, Any], rel: str) -> None:
+        layout = _layout(pattern)
+        self.emit(indent, f"if not isinstance({var}, dict):")
+        self.emit(indent + 4, f"return _map_structure({self.const(rel)}, {var})")
+        for key, bare in layout.state:
+            k = self.const(key)
+            self.emit(indent, f"if not seen.get({k}):")
+            self.emit(indent + 4, f"seen[{k}] = {self.const(bare)} in {var}")
+        if layout.may_skip:
+            anchors = tuple(_anchor_entry(kind, bare, item, rel) for _key, kind, bare, item in layout.anchors)
+            self.emit_call(indent, f"_anchor_phase({self.const(anchors)}, {var}, seen)")
+        else:
+            for _key, kind, bare, item in layout.anchors:
+                b = self.const(bare)
+                child_rel = f"{rel}{bare}/"
+                if kind == EQUALITY:
+                    self.emit(indent, f"if {b} in {var}:")
+                    if isinstance(item, dict | list):
+                        self.emit_child(indent + 4, f"{var}[{b}]", item, child_rel)
+                    else:
+                        self.emit_scalar(indent + 4, f"{var}[{b}]", item, child_rel)
+                elif kind == NEGATION:
+                    self.emit(indent, f"if {b} in {var}:")
+                    self.emit(indent + 4, f"return {self.const(_negation(rel, bare))}")
+                else:
+                    step = _anchor_entry(kind, bare, item, rel)[2]
+                    self.emit_call(indent, f"{self.const(step)}({var}, seen)")
+        for key in layout.plain:
+            item = pattern[key]
+            plain_kind, plain_bare = parse_anchor(key)
+            k = self.const(key)
+            if plain_kind == GLOBAL:
+                self.emit_call(indent, f"{self.const(_global_step(plain_bare, item, rel))}({var}, seen)")
+            elif isinstance(item, dict | list):
+                self.emit_child(indent, f"{var}.get({k})", item, f"{rel}{key}/")
+            elif item == "*":
+                self.emit(indent, f"if {var}.get({k}) is None:")
+                self.emit(indent + 4, f"return _star_missing({self.const(rel)}, {k})")
+            else:
+                # plain scalar, or +() which is a literal key during validation
+                self.emit_scalar(indent, f"{var}.get({k})", item, f"{rel}{key}/")
+
+
+_GENERATED: dict[str, Any] = {}  # source -> code object
+_HELPERS: dict[str, Any] = {
+    "__builtins__": builtins,
+    "_map_structure": None,  # filled below, once the helpers exist
+}
+
+
+def _generate_map(pattern: dict[str, Any], rel: str) -> Matcher:
+    gen = _Generator()
+    gen.emit_map(4, "r0", pattern, rel)
+    source = "def match(r0, seen):\n" + "\n".join(gen.lines) + "\n    return None\n"
+    code = _GENERATED.get(source)
+    if code is None:
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<pattern>", "exec"), {"__builtins__": builtins}, namespace)
+        code = _GENERATED[source] = namespace["match"].__code__
+    scope = {**_HELPERS, **gen.consts}
+    function: Matcher = types.FunctionType(code, scope)
+    return function
+
+
+class _Layout:
+    """A map pattern's evaluation plan: anchor bookkeeping keys, sorted anchors, whether the anchor phase needs the
+    condition-skip rule, and the plain keys in Kyverno's order."""
+
+    __slots__ = ("anchors", "may_skip", "plain", "state")
+
+    def __init__(self, pattern: dict[str, Any]) -> None:
+        anchors: list[tuple[str, str, str, Any]] = []
+        plain_keys: list[str] = []
+        state: list[tuple[str, str]] = []
+        for key, item in pattern.items():
+            kind, bare = parse_anchor(key)
+            if kind in (CONDITION, EXISTENCE):
+                state.append((key, bare))
+            if kind is not None and kind in (CONDITION, EQUALITY, NEGATION, EXISTENCE):
+                anchors.append((key, kind, bare, item))
+            else:
+                plain_keys.append(key)
+        anchors.sort(key=lambda a: a[0])
+        front: list[str] = []
+        back: list[str] = []
+        for key in sorted(plain_keys):
+            if parse_anchor(key)[0] == GLOBAL or _has_nested_anchor(pattern[key]):
+                front.insert(0, key)
+            else:
+                back.append(key)
+        self.state = tuple(state)
+        self.anchors = tuple(anchors)
+        self.may_skip = any(kind == CONDITION or _has_condition(item) for _key, kind, _bare, item in anchors)
+        self.plain = tuple(front + back)
+
+
+def _layout(pattern: dict[str, Any]) -> _Layout:
+    return _Layout(pattern)
+
+
 # --- pattern analysis (compile time) ----------------------------------------------------------------------------------
 
 
@@ -796,6 +914,7 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> tuple
     return out, tuple(signature)
 
 
+@lru_cache(maxsize=8192)
 def path_tuple(path: str) -> tuple[str | int, ...]:
     """Kyverno's ``/spec/containers/0/image/`` as a tuple path (numeric segments become ints)."""
     out: list[str | int] = []
@@ -804,3 +923,13 @@ def path_tuple(path: str) -> tuple[str | int, ...]:
             continue
         out.append(int(seg) if seg.isdigit() else seg)
     return tuple(out)
+
+
+_HELPERS.update(
+    {
+        "_map_structure": _map_structure,
+        "_scalar_mismatch": _scalar_mismatch,
+        "_star_missing": _star_missing,
+        "_anchor_phase": _anchor_phase,
+    }
+)

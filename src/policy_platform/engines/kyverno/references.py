@@ -19,12 +19,33 @@ class ReferenceError_(Exception):
 
 
 def has_references(value: Any) -> bool:
+    """Whether a pattern holds any ``$(`` (in a value: keys are not resolved). A container's answer is kept per object
+    (patterns are policy data, asked about at every evaluation)."""
+    if isinstance(value, str):
+        return "$(" in value
+    if not isinstance(value, dict | list):
+        return False
+    known = _KNOWN.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    found = _scan(value)
+    if len(_KNOWN) >= _MAX_KNOWN:
+        _KNOWN.clear()
+    _KNOWN[id(value)] = (value, found)  # holding the object keeps its id from being reused while the entry lives
+    return found
+
+
+_KNOWN: dict[int, tuple[Any, bool]] = {}
+_MAX_KNOWN = 4096
+
+
+def _scan(value: Any) -> bool:
     if isinstance(value, str):
         return "$(" in value
     if isinstance(value, dict):
-        return any(has_references(v) for v in value.values())
+        return any(_scan(v) for v in value.values())
     if isinstance(value, list):
-        return any(has_references(v) for v in value)
+        return any(_scan(v) for v in value)
     return False
 
 

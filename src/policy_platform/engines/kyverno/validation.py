@@ -90,10 +90,13 @@ class Level:
     run: Runner | None = field(default=None, compare=False)
 
 
-def compile_level(rule_name: str, message: Any, spec: Mapping[str, Any], plans: Mapping[int, Any]) -> Level:
-    """The top-level :class:`Level` of a rule's validate block, with a direct runner for variable-free
-    pattern/anyPattern handlers (compiled plans in ``plans``)."""
-    level = Level(rule_name=rule_name, message=message, spec=spec, nesting=0, plans=plans)
+def compile_level(
+    rule_name: str, message: Any, spec: Mapping[str, Any], plans: Mapping[int, Any], nesting: int = 0
+) -> Level:
+    """The :class:`Level` of a rule's validate block (or of a foreach entry at ``nesting`` > 0) with a direct runner
+    for variable-free pattern/anyPattern handlers (compiled plans in ``plans``) and for foreach (child levels built
+    once)."""
+    level = Level(rule_name=rule_name, message=message, spec=spec, nesting=nesting, plans=plans)
     run: Runner | None = None
     if spec.get("deny") is None:
         pattern = spec.get("pattern")
@@ -102,24 +105,48 @@ def compile_level(rule_name: str, message: Any, spec: Mapping[str, Any], plans: 
             plan = plans.get(id(pattern))
             if plan is not None:
                 run = _pattern_runner(rule_name, message, plan)
-        elif isinstance(any_pattern, list) and any_pattern:
-            plan_list = plans.get(id(any_pattern))
+        elif any_pattern is not None:
+            plan_list = plans.get(id(any_pattern)) if isinstance(any_pattern, list) and any_pattern else None
             if plan_list is not None:
                 run = _any_pattern_runner(rule_name, message, plan_list)
+        elif spec.get("foreach") is not None:
+            run = _foreach_runner(level)
     return level if run is None else replace(level, run=run)
 
 
 def _pattern_runner(name: str, message: Any, plan: CompiledPattern) -> Runner:
     passed = Result(Status.PASS, f"validation rule '{name}' passed.")
     match = plan.match
+    if message and (not isinstance(message, str) or "{{" in message):
 
-    def run(context: dict[str, Any], resource: Any) -> Result:
+        def run(context: dict[str, Any], resource: Any) -> Result:
+            err = match(resource)
+            if err is None:
+                return passed
+            return _pattern_failure(name, message, context, err)
+
+        return run
+
+    # a constant message: the failure texts of pattern_error_message without substitution
+    if message:
+        text = message if message.endswith(".") else message + "."
+        at_path = f"validation error: {text} rule {name} failed at path "
+        at_error = f"validation error: {text} rule {name} execution error: "
+    else:
+        at_path = f"validation error: rule {name} failed at path "
+        at_error = f"validation error: rule {name} execution error: "
+
+    def run_constant(context: dict[str, Any], resource: Any) -> Result:
         err = match(resource)
         if err is None:
             return passed
-        return _pattern_failure(name, message, context, err)
+        if err.skip:
+            return Result(Status.SKIP, err.message)
+        if not err.path:
+            return Result(Status.ERROR, at_error + err.message)
+        return Result(Status.FAIL, at_path + err.path, path_tuple(err.path))
 
-    return run
+    return run_constant
 
 
 def _pattern_failure(name: str, message: Any, context: dict[str, Any], err: PatternError) -> Result:
@@ -176,8 +203,6 @@ def _any_pattern_failure(name: str, message: Any, errors: list[PatternError]) ->
 
 def validate_level(level: Level, context: dict[str, Any], resource: Any, *, top: bool) -> Result | None:
     """Evaluate one level: (foreach levels: context, preconditions), then deny, pattern/anyPattern or foreach."""
-    if top and level.run is not None:
-        return level.run(context, resource)
     spec = level.spec
     if not top:
         try:
@@ -197,6 +222,8 @@ def validate_level(level: Level, context: dict[str, Any], resource: Any, *, top:
                 return Result(Status.ERROR, f"failed to evaluate preconditions: {exc}")
             if not ok:
                 return Result(Status.SKIP, "preconditions not met")
+    if level.run is not None:
+        return level.run(context, resource)
     if spec.get("deny") is not None:
         return _deny(level, context)
     if spec.get("pattern") is not None or spec.get("anyPattern") is not None:
@@ -290,6 +317,104 @@ def _list_path(expression: Any) -> tuple[str, ...] | None:
         return None
     m = _SIMPLE_LIST.fullmatch(expression.strip())
     return tuple(m.group(1).strip(".").split(".")) if m else None
+
+
+_ForeachItem = tuple[str, Level, Any, "tuple[str, ...] | None", bool]
+
+
+def _foreach_runner(level: Level) -> Runner:
+    """:func:`_foreach` with the per-entry work done once: list expression text, the child level (itself compiled),
+    element scope, resource path of the list and the context key names of this nesting."""
+    name = level.rule_name
+    plans = level.plans or {}
+    items: list[_ForeachItem | None] = []
+    for entry in level.spec.get("foreach") or []:
+        if not isinstance(entry, Mapping):
+            items.append(None)
+            continue
+        child = compile_level(name, level.message, entry, plans, level.nesting + 1)
+        items.append(
+            (
+                str(entry.get("list", "")),
+                child,
+                entry.get("elementScope"),
+                _list_path(entry.get("list")),
+                entry.get("foreach") is None,
+            )
+        )
+    element_key = f"element{level.nesting}"
+    index_key = f"elementIndex{level.nesting}"
+    skipped = Result(Status.SKIP, "rule skipped")
+    passed = Result(Status.PASS, "rule passed")
+
+    def run(context: dict[str, Any], resource: Any) -> Result:
+        applied = 0
+        for item in items:
+            if item is None:
+                return Result(Status.ERROR, f"rule {name}: foreach entries must be mappings")
+            expression, child, scope, base, leaf = item
+            try:
+                elements = search(expression, context)
+            except JMESPathError:
+                continue
+            if not isinstance(elements, list):
+                elements = [elements]
+            result, count = _run_elements(
+                child, scope, base, leaf, elements, context, resource, element_key, index_key
+            )
+            if result is not None:
+                return result
+            applied += count
+        return skipped if applied == 0 else passed
+
+    return run
+
+
+def _run_elements(
+    child: Level,
+    scope: Any,
+    base: tuple[str, ...] | None,
+    leaf: bool,
+    elements: list[Any],
+    context: dict[str, Any],
+    resource: Any,
+    element_key: str,
+    index_key: str,
+) -> tuple[Result | None, int]:
+    """:func:`_elements` for a compiled child level; None instead of the pass result."""
+    applied = 0
+    last = len(elements) - 1
+    for index, element in enumerate(elements):
+        if element is None:
+            continue
+        ctx = {**context, "element": element, element_key: element, "elementIndex": index, index_key: index}
+        is_map = isinstance(element, dict)
+        scoped = is_map
+        if scope is not None:
+            if scope is True and not is_map:
+                return (
+                    Result(
+                        Status.ERROR,
+                        "failed to process foreach: cannot use elementScope=true foreach rules for elements that "
+                        "are not maps",
+                    ),
+                    applied,
+                )
+            scoped = bool(scope)
+        r = validate_level(child, ctx, element if scoped else resource, top=False)
+        if r is None or r.status is Status.SKIP:
+            continue
+        if r.status is not Status.PASS:
+            if r.status is Status.ERROR:
+                if index < last:
+                    continue
+                return Result(Status.ERROR, f"validation failure: {r.message}"), applied
+            path = r.path
+            if path and scoped and base is not None and leaf:
+                path = (*base, index, *path)  # element-relative → resource path, for locating the line
+            return Result(r.status, f"validation failure: {r.message}", path), applied
+        applied += 1
+    return None, applied
 
 
 def _elements(

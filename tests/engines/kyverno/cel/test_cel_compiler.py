@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import os
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from policy_platform.engines.kyverno.cel import compile_validation, evaluate_validation
-from policy_platform.engines.kyverno.cel._compiler import ROOTS, VariableState, compile_expression
+from policy_platform.engines.kyverno.cel._compiler import ROOTS, RuleVariables, compile_expression
 from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 from policy_platform.engines.kyverno.cel._interpreter import Interpreter, _Opt, _Type
 from policy_platform.engines.kyverno.cel._library import authorizer_stub
@@ -96,14 +97,19 @@ def interpreted(expr: str) -> Any:
     return outcome(lambda: interp.evaluate(expr))
 
 
+def rule_variables(pairs: list[tuple[str, str]]) -> RuleVariables:
+    variables = RuleVariables(frozenset(name for name, _ in pairs))
+    for name, src in pairs:
+        variables.add(name, compile_expression(src, variables))
+    return variables
+
+
 def compiled(expr: str) -> Any:
-    names = frozenset(name for name, _ in VARIABLES)
-    programs = {name: compile_expression(src, names) for name, src in VARIABLES}
-    program = compile_expression(expr, names)
+    variables = rule_variables(VARIABLES)
+    program = compile_expression(expr, variables)
     assert program is not None, expr
     b = bindings()
-    state = VariableState(b, programs)
-    return outcome(lambda: program.run(b, state))
+    return outcome(lambda: program.run(b, {}))
 
 
 EXPRESSIONS = [
@@ -238,11 +244,46 @@ EXPRESSIONS = [
     # lists and maps literals
     "[1, 'a', null]", "{'a': [1, {'b': 2}]}", "{object.kind: 1}", "{[1]: 2}", "[object.nope, 1]",
     "{'a': 1, 'a': 2}", "[1, 2][0] + [3][0]", "{'k': object.metadata.name}.k",
+    # fused forms: !has(), optional chains ending in orValue over maps, optionals and other values
+    "!has(object.spec)", "!has(object.nope)", "!has(object.spec.replicas.x)", "!has(optional.none().a)",
+    "!has(variables.n)", "!has(variables.nope)", "!has(object.?spec)", "!has(object)", "!has(object.nope.x)",
+    "{'a': optional.of({'b': 1})}.a.?b.orValue(2)", "{'a': optional.none()}.a.?b.orValue(2)",
+    "[{'a': 1}][?0].a.orValue(0)", "object.spec.?containers[0].name.orValue('')",
+    "object.spec.?containers[5].name.orValue('')", "object.?spec.?list[?1].orValue(0)",
+    "object.spec.?list[?9].orValue(0)", "{'a': [1]}.?a[0].orValue(2)", "{'a': 'x'}.?a.b.orValue(1)",
+    "{'a': 'x'}.?a.?b.orValue(1)", "{'a': {'b': null}}.?a.b.?c.orValue(1)", "{'a': {'b': 1}}.?a.c.orValue(1)",
+    "{'a': {'b': 1}}.?a['c'].orValue(1)", "{'a': {1: 2}}.?a[1].orValue(0)", "{'a': {1: 2}}.?a[?2].orValue(0)",
+    "{'a': {'b': optional.none()}}.?a.b.orValue(1)", "{'a': {'b': optional.none()}}.?a.?b.orValue(1)",
+    "optional.none().?a.orValue(1)", "optional.of({'a': 2}).?a.orValue(1)", "1.?a.orValue(2)",
+    "object.metadata.?labels.?app.hasValue()", "object.metadata.?labels.?nope.hasValue()",
+    "object.metadata.?labels.app.hasValue()", "object.metadata.?labels.?app.or(optional.of('z'))",
+    "object.metadata.?nope.?app.or(optional.of('z'))", "object.metadata.?labels.?app.orValue(object.nope)",
+    "object.metadata.?nope.?app.orValue(object.nope)", "[optional.of(1)][0].orValue(2)",
+    "{'a': optional.of(1)}.a.orValue(2)", "{'a': {'b': optional.of(1)}}.a.b.orValue(2)",
+    "has(object.spec.containers.x)", "!has(object.spec.containers.x)", "has(object.metadata.labels.app)",
+    "!has(object.metadata.labels.app)", "has(object.spec.nope.x)", "!has(object.spec.nope.x)",
+    "has(object.spec.nothing.x)", "has(optional.of({'a': {'b': 1}}).a.b)", "!has(optional.none().a.b)",
+    "has({'a': optional.none()}.a.b)", "has({'a': 1}.a.b)", "has(1.a.b)", "!has(object.spec.containers[0].image.x)",
+    "object.spec.containers.all(c, !has(c.securityContext) || !has(c.securityContext.capabilities.add) || false)",
 ]
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS)
 def test_compiled_closures_agree_with_the_interpreter(expr: str) -> None:
+    assert compiled(expr) == interpreted(expr)
+
+
+_OPERANDS = ("true", "false", "object.nope", "1", "object.other")
+LOGIC_CHAINS = [
+    text
+    for op in ("&&", "||")
+    for a, b, c in itertools.product(_OPERANDS, repeat=3)
+    for text in (f"{a} {op} {b} {op} {c}", f"{a} {op} ({b} {op} {c})")
+] + ["true && true && true && object.nope", "false || false || 1 || object.nope || true", "1 || 2 || 3 || false"]
+
+
+@pytest.mark.parametrize("expr", LOGIC_CHAINS)
+def test_compiled_logic_chains_agree_with_the_interpreter(expr: str) -> None:
     assert compiled(expr) == interpreted(expr)
 
 
@@ -299,7 +340,7 @@ def test_a_variable_is_evaluated_at_most_once_per_rule_and_resource() -> None:
         },
         location="t",
     )
-    program = compiled_rule.variable_programs["x"]
+    program = compiled_rule.variable_programs.programs["x"]
     assert program is not None
     original = program.fn
 
@@ -327,7 +368,7 @@ def test_a_constant_variable_is_folded_into_expressions() -> None:
          "expressions": [{"expression": "object.metadata.name in variables.allowed"}]},
         location="t",
     )
-    program = compiled_rule.variable_programs["allowed"]
+    program = compiled_rule.variable_programs.programs["allowed"]
     assert program is not None and program.constant and program.value == ["a", "b"]
     assert evaluate_validation(compiled_rule, obj={"metadata": {"name": "b"}}).status == "pass"
 
@@ -363,19 +404,18 @@ def test_compiled_closures_agree_with_the_interpreter_on_the_cel_tier() -> None:
         for rule in rules:
             cel = rule["validate"]["cel"]
             variables = [(v["name"], v["expression"]) for v in cel.get("variables") or []]
-            names = frozenset(name for name, _ in variables)
+            compiled_variables = rule_variables(variables)
             sources = [e["expression"] for e in cel["expressions"]] + [src for _, src in variables]
             sources += [e["messageExpression"] for e in cel["expressions"] if "messageExpression" in e]
             sources += [p["expression"] for p in rule.get("celPreconditions") or []]
-            programs = {name: compile_expression(src, names) for name, src in variables}
             for obj in objects:
                 activation = ResourceActivation(obj=obj)
                 interp = Interpreter(activation._bindings, variables)
-                state = VariableState(activation._bindings, programs)
+                cache: dict[Any, Any] = {}
                 for src in sources:
-                    program = compile_expression(src, names)
+                    program = compile_expression(src, compiled_variables)
                     assert program is not None, src
-                    fast = outcome(functools.partial(program.run, activation._bindings, state))
+                    fast = outcome(functools.partial(program.run, activation._bindings, cache))
                     slow = outcome(functools.partial(interp.evaluate, src))
                     compared += 1
                     if fast != slow:

@@ -63,12 +63,29 @@ from policy_platform.engines.kyverno.cel._syntax import (
     parse,
 )
 
-__all__ = ["ROOTS", "CompiledExpr", "Unsupported", "VariableState", "compile_expression", "compile_node"]
+__all__ = [
+    "ROOTS",
+    "ROOT_ORDER",
+    "CompiledExpr",
+    "RuleVariables",
+    "Unsupported",
+    "compile_expression",
+    "compile_node",
+    "roots_of",
+]
 
 Fn = Callable[[list[Any]], Any]
 
-ROOTS = frozenset({"object", "oldObject", "request", "namespaceObject", "authorizer", "params", "variables"})
-"""The bindings every frame's bindings dict holds (see :class:`._program.ResourceActivation`)."""
+ROOT_ORDER = ("object", "oldObject", "request", "namespaceObject", "authorizer", "params", "variables")
+ROOTS = frozenset(ROOT_ORDER)
+"""The bindings (see :class:`._program.ResourceActivation`); a frame holds them at 1..7, in ``ROOT_ORDER``."""
+_ROOT_INDEX = {name: 1 + i for i, name in enumerate(ROOT_ORDER)}
+_FIRST_SLOT = 1 + len(ROOT_ORDER)
+
+
+def roots_of(bindings: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of the bindings in ``ROOT_ORDER`` (what a frame holds after the variable state)."""
+    return tuple(bindings[name] for name in ROOT_ORDER)
 
 _NAMESPACES = ("optional", "cel", "sets", "strings")
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter", "optMap", "optFlatMap"})
@@ -90,70 +107,73 @@ _MISSING: Any = object()
 
 @dataclass(frozen=True, slots=True)
 class CompiledExpr:
-    """A compiled expression: ``fn(frame)``, the frame being ``[bindings, variable_state, *pad]`` (``pad``: one
-    ``None`` per comprehension variable). ``constant`` when it always returns ``value`` (and never fails)."""
+    """A compiled expression: ``fn(frame)``, the frame being ``[cache, *roots, *pad]`` (``cache``: the per-resource
+    dict of variable outcomes, ``roots``: the binding values in ``ROOT_ORDER``, ``pad``: one ``None`` per
+    comprehension variable). ``constant`` when it always returns ``value`` (and never fails)."""
 
     fn: Fn
     pad: tuple[None, ...] = ()
     constant: bool = False
     value: Any = None
+    key: str | None = None  # set when the value depends on the resource bindings only (not params, variables)
 
-    def run(self, bindings: Mapping[str, Any], state: VariableState) -> Any:
-        return self.fn([bindings, state, *self.pad])
-
-
-class VariableState:
-    """The ``variables`` of one rule on one resource: each evaluated lazily, at most once (like the interpreter).
-
-    ``values`` holds the variables evaluated so far (read directly by compiled ``variables.<name>``), ``errors``
-    the error text of those that failed.
-    """
-
-    __slots__ = ("bindings", "errors", "programs", "values")
-
-    def __init__(self, bindings: Mapping[str, Any], programs: Mapping[str, CompiledExpr | None]) -> None:
-        self.bindings = bindings
-        self.programs = programs
-        self.values: dict[str, Any] = {}
-        self.errors: dict[str, str] = {}
-
-    def get(self, name: str) -> Any:
-        value = self.values.get(name, _MISSING)
-        if value is not _MISSING:
-            return value
-        error = self.errors.get(name)
-        if error is None:
-            if name not in self.programs:
-                raise CelRuntimeError(f"no such key: {name}")
-            program = self.programs[name]
-            if program is None:
-                raise Unsupported(name)
-            try:
-                value = self.values[name] = program.run(self.bindings, self)
-            except CelRuntimeError as err:
-                error = self.errors[name] = f'composited variable "{name}" fails to evaluate: {err}'
-            else:
-                return value
-        raise CelRuntimeError(error)
+    def run(self, bindings: Mapping[str, Any], cache: dict[Any, Any] | None = None) -> Any:
+        """Evaluate over ``bindings``; ``cache`` holds the resource's variable outcomes (see :func:`_run_variable`)."""
+        return self.fn([{} if cache is None else cache, *roots_of(bindings), *self.pad])
 
 
-def compile_expression(
-    source: str, variables: frozenset[str] = frozenset(), constants: Mapping[str, Any] | None = None
-) -> CompiledExpr | None:
-    """Compile CEL source; ``variables`` are the names ``variables.<name>`` may read, ``constants`` those of them
-    whose value is a constant (:attr:`CompiledExpr.constant`). None when not covered."""
+class RuleVariables:
+    """The ``variables`` of one rule, for compiling its expressions: every name, the programs compiled so far (a
+    reference may precede its definition) and the values of those that are constants."""
+
+    __slots__ = ("constants", "names", "programs")
+
+    def __init__(self, names: frozenset[str] = frozenset()) -> None:
+        self.names = names
+        self.programs: dict[str, CompiledExpr | None] = {}
+        self.constants: dict[str, Any] = {}
+
+    def add(self, name: str, program: CompiledExpr | None) -> None:
+        self.programs[name] = program
+        if program is not None and program.constant:
+            self.constants[name] = program.value
+
+
+_NO_VARIABLES = RuleVariables()
+
+
+def _raise_unsupported(frame: list[Any]) -> Any:
+    raise Unsupported("variable")
+
+
+def _run_variable(program: CompiledExpr | None, frame: list[Any], key: Any) -> tuple[bool, Any]:
+    """Evaluate a variable's program over the bindings of ``frame``; cache its outcome (value, or error text) in the
+    frame's cache (per resource: ``variables`` are evaluated at most once per rule and resource)."""
+    if program is None:
+        raise Unsupported("variable")
+    cache = frame[0]
+    try:
+        outcome = (True, program.fn([cache, *frame[1:_FIRST_SLOT], *program.pad]))
+    except CelRuntimeError as err:
+        outcome = (False, str(err))
+    cache[key] = outcome
+    return outcome
+
+
+def compile_expression(source: str, variables: RuleVariables = _NO_VARIABLES) -> CompiledExpr | None:
+    """Compile CEL source; ``variables`` are those ``variables.<name>`` may read. None when not covered."""
     try:
         tree = parse(source)
     except CelSyntaxError:
         return None
-    return compile_node(tree, variables, constants)
+    return compile_node(tree, variables, source=source)
 
 
 def compile_node(
-    tree: Node, variables: frozenset[str] = frozenset(), constants: Mapping[str, Any] | None = None
+    tree: Node, variables: RuleVariables = _NO_VARIABLES, *, source: str | None = None
 ) -> CompiledExpr | None:
-    """Compile a parsed expression (see :func:`compile_expression`)."""
-    compiler = _Compiler(variables, constants or {})
+    """Compile a parsed expression (see :func:`compile_expression`; ``source`` is its text, if known)."""
+    compiler = _Compiler(variables)
     try:
         fn = compiler.node(tree, {})
     except (_NotCovered, CelSyntaxError):
@@ -161,7 +181,8 @@ def compile_node(
     pad = (None,) * compiler.slots
     if fn in compiler.constants:
         return CompiledExpr(fn, pad, constant=True, value=compiler.constants[fn])
-    return CompiledExpr(fn, pad)
+    key = None if source is None or compiler.uses & {"params", "variables"} else source
+    return CompiledExpr(fn, pad, key=key)
 
 
 class _NotCovered(Exception):
@@ -256,10 +277,11 @@ def _items(name: str, target: Any) -> Any:
 
 
 class _Compiler:
-    def __init__(self, variables: frozenset[str], constant_variables: Mapping[str, Any]) -> None:
-        self.variables = variables
-        self.constant_variables = constant_variables
+    def __init__(self, variables: RuleVariables) -> None:
+        self.rule_variables = variables
+        self.variables = variables.names
         self.slots = 0
+        self.uses: set[str] = set()  # the bindings the expression reads
         self.constants: dict[Fn, Any] = {}  # closures that return a constant, and their value
 
     def const(self, value: Any) -> Fn:
@@ -269,7 +291,7 @@ class _Compiler:
 
     def slot(self) -> int:
         self.slots += 1
-        return 1 + self.slots
+        return _FIRST_SLOT - 1 + self.slots
 
     # nodes -----------------------------------------------------------------------------------------------------
     def node(self, node: Node, scope: dict[str, int]) -> Fn:
@@ -312,14 +334,48 @@ class _Compiler:
             return operator.itemgetter(slot)
         name = name.removeprefix(".")
         if name in ROOTS:
-
-            def binding(frame: list[Any]) -> Any:
-                return frame[0][name]
-
-            return binding
+            self.uses.add(name)
+            return operator.itemgetter(_ROOT_INDEX[name])
         if name in _TYPE_NAMES:
             return _const(_Type(name))
         return _raiser(f"undeclared reference to '{name}'")
+
+    def variable(self, name: str) -> Fn:
+        """``variables.<name>``: evaluated at most once per resource (outcomes cached in the frame's cache)."""
+        if name not in self.variables:
+            return _raiser(f"no such key: {name}")
+        rule_variables = self.rule_variables
+        if name in rule_variables.constants:
+            return self.const(rule_variables.constants[name])
+        prefix = f'composited variable "{name}" fails to evaluate: '
+        if name in rule_variables.programs:  # defined before this expression
+            program = rule_variables.programs[name]
+            if program is None:  # not compiled: the other path decides
+                return _raise_unsupported
+            key: Any = program.fn if program.key is None else program.key
+
+            def variable(frame: list[Any]) -> Any:
+                outcome = frame[0].get(key)
+                if outcome is None:
+                    outcome = _run_variable(program, frame, key)
+                if outcome[0]:
+                    return outcome[1]
+                raise CelRuntimeError(prefix + outcome[1])
+
+            return variable
+        programs = rule_variables.programs
+
+        def later_variable(frame: list[Any]) -> Any:  # defined after this expression: resolved at runtime
+            program = programs.get(name)
+            later_key = None if program is None else program.fn if program.key is None else program.key
+            outcome = None if later_key is None else frame[0].get(later_key)
+            if outcome is None:
+                outcome = _run_variable(program, frame, later_key)
+            if outcome[0]:
+                return outcome[1]
+            raise CelRuntimeError(prefix + outcome[1])
+
+        return later_variable
 
     def is_variables(self, node: Node, scope: dict[str, int]) -> bool:
         return isinstance(node, Ident) and node.name == "variables" and "variables" not in scope
@@ -327,24 +383,17 @@ class _Compiler:
     def select(self, node: Select, scope: dict[str, int]) -> Fn:
         field = node.field
         if self.is_variables(node.operand, scope):
-            if node.optional:
-                if field not in self.variables:
-                    return _const(_NONE)
+            self.uses.add("variables")
+            if node.optional and field not in self.variables:
+                return _const(_NONE)
+            read = self.variable(field)
+            if not node.optional:
+                return read
 
-                def opt_variable(frame: list[Any]) -> Any:
-                    return _Opt(True, frame[1].get(field))
+            def opt_variable(frame: list[Any]) -> Any:
+                return _Opt(True, read(frame))
 
-                return opt_variable
-
-            if field in self.constant_variables:
-                return self.const(self.constant_variables[field])
-
-            def variable(frame: list[Any]) -> Any:
-                state = frame[1]
-                value = state.values.get(field, _MISSING)
-                return state.get(field) if value is _MISSING else value
-
-            return variable
+            return opt_variable
         if node.optional:
             chain = self.opt_chain(node, scope)
             if chain is not None:
@@ -425,6 +474,17 @@ class _Compiler:
             return None
 
     def unary(self, node: Unary, scope: dict[str, int]) -> Fn:
+        inner = node.operand
+        if (
+            node.op == "!"
+            and isinstance(inner, Call)
+            and inner.target is None
+            and inner.name == "has"
+            and len(inner.args) == 1
+            and isinstance(inner.args[0], Select)
+            and not inner.args[0].optional
+        ):
+            return self.has(inner, scope, negate=True)
         operand = self.node(node.operand, scope)
         if node.op == "!":
 
@@ -487,6 +547,10 @@ class _Compiler:
     # operators -------------------------------------------------------------------------------------------------
     def binary(self, node: Binary, scope: dict[str, int]) -> Fn:
         op = node.op
+        if op in ("&&", "||"):
+            operands = _flatten(op, node)
+            if len(operands) > 2:  # a && b && c ...: one fold (the same result as the nested binary folds)
+                return _logic_n(op, tuple(self.node(o, scope) for o in operands))
         left = self.node(node.left, scope)
         right = self.node(node.right, scope)
         if op in ("&&", "||"):
@@ -647,6 +711,8 @@ class _Compiler:
             return None
         base_fn, steps = chain
         default_fn = self.node(node.args[0], scope) if node.args else _const(None)
+        if ending == 0:
+            return _or_value_chain(base_fn, steps, default_fn)
 
         def fused(frame: list[Any]) -> Any:
             mode, value = _walk(base_fn(frame), steps)
@@ -662,24 +728,39 @@ class _Compiler:
 
         return fused
 
-    def has(self, node: Call, scope: dict[str, int]) -> Fn:
+    def has(self, node: Call, scope: dict[str, int], *, negate: bool = False) -> Fn:
+        """``has(x.f)`` (``negate``: ``!has(x.f)``, when ``x.f`` is a valid argument)."""
         arg = node.args[0] if len(node.args) == 1 else None
         if not isinstance(arg, Select) or arg.optional:
             return _raiser("invalid argument to has() macro")
         field = arg.field
         if self.is_variables(arg.operand, scope):
-            return _const(field in self.variables)
+            self.uses.add("variables")
+            return self.const((field in self.variables) is not negate)
+        path: list[str] = []
+        operand = arg.operand
+        while isinstance(operand, Select) and not operand.optional and not self.is_variables(operand.operand, scope):
+            path.append(operand.field)
+            operand = operand.operand
+        if path:  # has(x.a.b.f): read x.a.b inline
+            return _has_path(self.node(operand, scope), tuple(reversed(path)), field, negate)
         base_fn = self.node(arg.operand, scope)
+
+        if negate:
+
+            def not_has(frame: list[Any]) -> Any:
+                base = base_fn(frame)
+                if type(base) is dict:
+                    return field not in base
+                return not _has(base, field)
+
+            return not_has
 
         def has(frame: list[Any]) -> Any:
             base = base_fn(frame)
             if type(base) is dict:
                 return field in base
-            if isinstance(base, _Opt):
-                base = base.value if base.present else {}
-            if isinstance(base, Mapping):
-                return field in base
-            raise _no_overload("has", base)
+            return _has(base, field)
 
         return has
 
@@ -725,7 +806,8 @@ class _Compiler:
 
             def exists_one(frame: list[Any]) -> Any:
                 count = 0
-                for item in _items(name, target_fn(frame)):
+                target = target_fn(frame)
+                for item in target if type(target) is list else _items(name, target):
                     frame[slot] = item
                     value = body_fn(frame)
                     if value is not True and value is not False:
@@ -738,7 +820,8 @@ class _Compiler:
 
             def filter_(frame: list[Any]) -> Any:
                 kept = []
-                for item in _items(name, target_fn(frame)):
+                target = target_fn(frame)
+                for item in target if type(target) is list else _items(name, target):
                     frame[slot] = item
                     value = body_fn(frame)
                     if value is True:
@@ -753,7 +836,8 @@ class _Compiler:
 
             def map_filter(frame: list[Any]) -> Any:
                 out = []
-                for item in _items(name, target_fn(frame)):
+                target = target_fn(frame)
+                for item in target if type(target) is list else _items(name, target):
                     frame[slot] = item
                     keep = keep_fn(frame)
                     if keep is False:
@@ -767,7 +851,8 @@ class _Compiler:
 
         def map_(frame: list[Any]) -> Any:
             out = []
-            for item in _items(name, target_fn(frame)):
+            target = target_fn(frame)
+            for item in target if type(target) is list else _items(name, target):
                 frame[slot] = item
                 out.append(body_fn(frame))
             return out
@@ -781,11 +866,11 @@ _Step = tuple[bool, Any, bool]  # (is an index, field or key, optional)
 _PLAIN, _PRESENT, _ABSENT = 0, 1, 2
 
 
-def _walk(value: Any, steps: tuple[_Step, ...]) -> tuple[int, Any]:
+def _walk(value: Any, steps: tuple[_Step, ...], mode: int = _PLAIN) -> tuple[int, Any]:
     """Apply selection/index steps to ``value`` with the interpreter's semantics, representing the current value as
-    ``(_PLAIN, v)`` (``v``, not an optional), ``(_PRESENT, v)`` (``optional.of(v)``) or ``(_ABSENT, None)``."""
-    mode = _PLAIN
-    if isinstance(value, _Opt):
+    ``(_PLAIN, v)`` (``v``, not an optional), ``(_PRESENT, v)`` (``optional.of(v)``) or ``(_ABSENT, None)``; ``mode``
+    is that of ``value`` (``_PLAIN``: ``value`` itself may be an optional)."""
+    if mode == _PLAIN and isinstance(value, _Opt):
         mode, value = (_PRESENT, value.value) if value.present else (_ABSENT, None)
     for is_index, key, optional in steps:
         if mode == _ABSENT:
@@ -814,6 +899,61 @@ def _walk(value: Any, steps: tuple[_Step, ...]) -> tuple[int, Any]:
     return mode, value
 
 
+def _or_value_chain(base_fn: Fn, steps: tuple[_Step, ...], default_fn: Fn) -> Fn:
+    """``<chain>.orValue(d)``, walking maps inline (the common case) and the rest with :func:`_walk`."""
+    keys = tuple((key, optional) for _, key, optional in steps)
+
+    def or_value(frame: list[Any]) -> Any:
+        value = base_fn(frame)
+        mode = _PLAIN
+        for i, (key, optional) in enumerate(keys):
+            if type(value) is not dict:
+                mode, value = _walk(value, steps[i:], mode)
+                break
+            found = value.get(key, _MISSING)
+            if found is _MISSING:
+                if optional:
+                    return default_fn(frame)
+                raise CelRuntimeError(f"no such key: {key}")
+            value = found
+            if optional:
+                mode = _PRESENT
+            elif mode == _PLAIN and isinstance(found, _Opt):
+                mode, value = _walk(found, steps[i + 1 :])
+                break
+        if mode == _ABSENT:
+            return default_fn(frame)
+        return value  # present: its value; plain (not an optional): returned unchanged, like cel-go
+
+    return or_value
+
+
+def _has_path(base_fn: Fn, path: tuple[str, ...], field: str, negate: bool) -> Fn:
+    def has_path(frame: list[Any]) -> Any:
+        value = base_fn(frame)
+        for name in path:
+            if type(value) is dict:
+                value = value.get(name, _MISSING)
+                if value is _MISSING:
+                    raise CelRuntimeError(f"no such key: {name}")
+            else:
+                value = _select(value, name)
+        if type(value) is dict:
+            return (field in value) is not negate
+        return _has(value, field) is not negate
+
+    return has_path
+
+
+def _has(base: Any, field: str) -> bool:
+    """``has(base.field)`` on a value that is not a dict."""
+    if isinstance(base, _Opt):
+        base = base.value if base.present else {}
+    if isinstance(base, Mapping):
+        return field in base
+    raise _no_overload("has", base)
+
+
 def _walk_materialize(base_fn: Fn, steps: tuple[_Step, ...]) -> Fn:
     def chain(frame: list[Any]) -> Any:
         mode, value = _walk(base_fn(frame), steps)
@@ -831,6 +971,41 @@ def _neg(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | dt.timedelta):
         raise _no_overload("-_", value)
     return _check_int(-value) if isinstance(value, int) else -value
+
+
+def _flatten(op: str, node: Node) -> list[Node]:
+    """The operands of a chain of one logical operator, left to right (``(a || b) || c`` and ``a || (b || c)``)."""
+    if isinstance(node, Binary) and node.op == op:
+        return [*_flatten(op, node.left), *_flatten(op, node.right)]
+    return [node]
+
+
+def _logic_n(op: str, operands: tuple[Fn, ...]) -> Fn:
+    """``a op b op c ...`` for ``&&``/``||``: the first decisive operand decides (later ones are not evaluated);
+    otherwise the first error (a non-boolean operand counts as a no-overload error at its place); otherwise the
+    neutral value. Nesting :func:`_logic` either way gives exactly this."""
+    decisive = op == "||"
+    neutral = not decisive
+    name = f"_{op}_"
+
+    def logic_n(frame: list[Any]) -> Any:
+        error: CelRuntimeError | None = None
+        for operand in operands:
+            try:
+                value = operand(frame)
+            except CelRuntimeError as err:
+                if error is None:
+                    error = err
+                continue
+            if value is decisive:
+                return decisive
+            if value is not neutral and error is None:
+                error = _no_overload(name, value)
+        if error is not None:
+            raise error
+        return neutral
+
+    return logic_n
 
 
 def _logic(op: str, left: Fn, right: Fn) -> Fn:
@@ -979,7 +1154,8 @@ def _quantifier(decisive: bool, name: str, target_fn: Fn, body_fn: Fn, slot: int
 
     def quantify(frame: list[Any]) -> Any:
         error: CelRuntimeError | None = None
-        for item in _items(name, target_fn(frame)):
+        target = target_fn(frame)
+        for item in target if type(target) is list else _items(name, target):
             frame[slot] = item
             try:
                 value = body_fn(frame)

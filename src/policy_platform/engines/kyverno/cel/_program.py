@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from policy_platform.engines.kyverno.cel._compiler import CompiledExpr, VariableState, compile_expression
+from policy_platform.engines.kyverno.cel._compiler import CompiledExpr, RuleVariables, compile_expression, roots_of
 from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
 
 if TYPE_CHECKING:
@@ -164,7 +164,12 @@ class CompiledValidation:
     variables: tuple[_Variable, ...]
     validations: tuple[_Validation, ...]
     has_params: bool = False
-    variable_programs: Mapping[str, CompiledExpr | None] = field(default_factory=dict, repr=False, compare=False)
+    variable_programs: RuleVariables = field(default_factory=RuleVariables, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # for callers (e.g. result objects)
+
+    def evaluate(self, activation: ResourceActivation, error_status: Literal["fail", "error"] = "fail") -> CelResult:
+        """:func:`evaluate_validation` on an activation (the engine's per-rule call)."""
+        return _evaluate_validation(self, activation, None, error_status)
 
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
@@ -187,6 +192,10 @@ class CompiledPreconditions:
     location: str
     conditions: tuple[_Condition, ...]
 
+    def evaluate(self, activation: ResourceActivation) -> bool:
+        """:func:`evaluate_preconditions` on an activation (the engine's per-rule call)."""
+        return evaluate_preconditions(self, activation=activation)
+
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
         return (c.expr for c in self.conditions)
@@ -198,8 +207,7 @@ def _compile(
     location: str,
     what: str,
     definitions: Mapping[str, str] | None = None,
-    variables: frozenset[str] = frozenset(),
-    constants: Mapping[str, Any] | None = None,
+    variables: RuleVariables | None = None,
 ) -> tuple[_Program, str]:
     """Compile one expression (optional syntax rewritten, earlier ``variables`` inlined); returns it and its text.
 
@@ -229,7 +237,7 @@ def _compile(
             roots = _roots(bound)
     except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
         fast, paths, roots = None, (), _roots(rewritten)
-    compiled = compile_expression(source, variables, constants)
+    compiled = compile_expression(source) if variables is None else compile_expression(source, variables)
     return _Program(source, program, refs, fast, paths, roots, compiled), rewritten
 
 
@@ -262,8 +270,7 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
     definitions: dict[str, str] = {}
     seen: set[str] = set()
     entries = _entries(cel.get("variables"), f"{location}: validate.cel.variables")
-    names = frozenset(str(e.get("name")) for e in entries)
-    constants: dict[str, Any] = {}  # variables whose value is a constant: compiled into the expressions
+    rule_variables = RuleVariables(frozenset(str(e.get("name")) for e in entries))
     for i, entry in enumerate(entries):
         name = entry.get("name")
         where = f"{location}: validate.cel.variables[{i}]"
@@ -277,11 +284,9 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
             location=where,
             what="expression",
             definitions=definitions,
-            variables=names,
-            constants=constants,
+            variables=rule_variables,
         )
-        if expr.compiled is not None and expr.compiled.constant:
-            constants[name] = expr.compiled.value
+        rule_variables.add(name, expr.compiled)
         variables.append(_Variable(name, expr))
     validations: list[_Validation] = []
     for i, entry in enumerate(_entries(cel.get("expressions"), f"{location}: validate.cel.expressions")):
@@ -297,8 +302,7 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
                     location=where,
                     what="expression",
                     definitions=definitions,
-                    variables=names,
-                    constants=constants,
+                    variables=rule_variables,
                 )[0],
                 message=msg,
                 message_expression=(
@@ -309,8 +313,7 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
                         location=where,
                         what="messageExpression",
                         definitions=definitions,
-                        variables=names,
-                        constants=constants,
+                        variables=rule_variables,
                     )[0]
                 ),
                 reason=str(entry.get("reason") or ""),
@@ -321,7 +324,7 @@ def compile_validation(cel: Mapping[str, Any], *, location: str, message: str = 
         variables=tuple(variables),
         validations=tuple(validations),
         has_params=cel.get("paramKind") is not None or cel.get("paramRef") is not None,
-        variable_programs={v.name: v.expr.compiled for v in variables},
+        variable_programs=rule_variables,
     )
 
 
@@ -404,7 +407,7 @@ class ResourceActivation:
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
-    __slots__ = ("_bindings", "_context", "_paths", "_prepared")
+    __slots__ = ("_bindings", "_context", "_paths", "_prepared", "_roots", "_shared")
 
     def __init__(
         self,
@@ -431,6 +434,10 @@ class ResourceActivation:
         self._context: Any = None
         self._paths: set[str] = set()
         self._prepared: list[Iterable[_Program]] = []
+        # the outcome of each variable evaluated for this resource (see _compiler._run_variable): by source for those
+        # that read only the resource bindings (shared by rules), else by program
+        self._shared: dict[Any, tuple[bool, Any]] = {}
+        self._roots = roots_of(bindings)  # the bindings as compiled closures read them
 
     def _engine_context(self) -> Any:
         """The Rust engine's context, created (with the programs given to :meth:`prepare` bound) on first use."""
@@ -449,6 +456,8 @@ class ResourceActivation:
         if params is self._bindings["params"]:
             return
         self._bindings["params"] = params
+        self._roots = roots_of(self._bindings)
+        self._shared.clear()  # variable outcomes may depend on params
         if self._context is not None and "params" in self._paths:
             self._context.add_variable("params", params)
 
@@ -524,20 +533,20 @@ class ResourceActivation:
 def _evaluate(
     act: ResourceActivation,
     expr: _Program,
-    state: VariableState,
+    cache: dict[Any, Any],
     slow: list[Interpreter],
     variables: Sequence[_Variable],
 ) -> Any:
     """Evaluate ``expr`` with cel-go's semantics; raises :class:`CelRuntimeError` with the cel-go-like cause.
 
-    The compiled closures (:mod:`._compiler`) run first, with ``state`` holding the rule's lazily evaluated variables.
+    The compiled closures (:mod:`._compiler`) run first, with ``cache`` holding the variable outcomes of the resource.
     When the expression is not compiled, or its closure raises anything but :class:`CelRuntimeError`, the previous
     path decides (:func:`_fallback`).
     """
     program = expr.compiled
     if program is not None:
         try:
-            return program.fn([act._bindings, state, *program.pad])
+            return program.fn([cache, *act._roots, *program.pad])
         except CelRuntimeError:
             raise
         except Exception:  # not covered by the closures: the fallback path decides
@@ -577,7 +586,6 @@ def _activation(
 
 
 _PASS = CelResult("pass")
-_NO_VARIABLES = VariableState({}, {})  # no variables: ``variables.x`` is "no such key: x", nothing is cached
 
 
 # ------------------------------------------------------------------------------------------------ errors
@@ -625,12 +633,18 @@ def evaluate_validation(
     An evaluation error yields ``error_status`` (``fail`` like Kyverno 1.13, see the module docstring).
     """
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
+    return _evaluate_validation(compiled, act, params, error_status)
+
+
+def _evaluate_validation(
+    compiled: CompiledValidation, act: ResourceActivation, params: Any, error_status: Literal["fail", "error"]
+) -> CelResult:
     bindings = act._bindings
     if params is not None or bindings["params"] is not None:
         act._set_params(params)
     slow: list[Interpreter] = []
-    programs = compiled.variable_programs
-    state = VariableState(bindings, programs) if programs else _NO_VARIABLES
+    roots = act._roots
+    cache = act._shared
     for validation in compiled.validations:
         expr = validation.expr
         program = expr.compiled
@@ -639,7 +653,7 @@ def evaluate_validation(
                 result = _fallback(act, expr, slow, compiled.variables)
             else:
                 try:
-                    result = program.fn([bindings, state, *program.pad])
+                    result = program.fn([cache, *roots, *program.pad])
                 except CelRuntimeError:
                     raise
                 except Exception:  # not covered by the closures
@@ -651,7 +665,7 @@ def evaluate_validation(
         # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
         return CelResult(
             "fail",
-            _failure_message(validation, lambda e: _evaluate(act, e, state, slow, compiled.variables)),
+            _failure_message(validation, lambda e: _evaluate(act, e, cache, slow, compiled.variables)),
         )
     return _PASS
 
@@ -698,7 +712,7 @@ def evaluate_preconditions(
     for condition in compiled.conditions:
         expr = condition.expr
         try:
-            result = _evaluate(act, expr, _NO_VARIABLES, slow, ())
+            result = _evaluate(act, expr, act._shared, slow, ())
         except CelRuntimeError as err:
             errors.append(f"expression '{expr.source.strip()}' resulted in error: {err}")
             continue
