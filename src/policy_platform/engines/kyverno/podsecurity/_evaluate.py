@@ -178,8 +178,11 @@ def _evaluate(
     key: Any = None,
     *,
     shared: bool = False,
+    only: tuple[str, ...] | None = None,
 ) -> list[_Failure]:
     """The failing checks; ``memo`` (per resource) keeps the check results under ``key`` for later rules.
+
+    ``only``: run just these check IDs (an exclusion looks only at the checks of its control).
 
     With ``shared``, results are also kept across resources under the content of the pod (its annotations, the only
     metadata a check reads, and its spec): meant for the small reduced pods exclusions evaluate, which repeat.
@@ -187,7 +190,7 @@ def _evaluate(
     failed: list[tuple[str, CheckResult]] | None = None if memo is None else memo.get(key)
     content: Any = None
     if failed is None and shared:
-        content = _content_key(level, minor, metadata, spec)
+        content = _content_key(level, minor, metadata, spec, only)
         if content is not None:
             failed = _SHARED.get(content)
     if failed is None:
@@ -201,6 +204,8 @@ def _evaluate(
             checks = memo.setdefault("checks", {})
             memo.setdefault("pods", {})[pod] = (metadata, spec)
         for check_id, check in _plan(level, minor):
+            if only is not None and check_id not in only:
+                continue
             result: CheckResult | None = None if checks is None else checks.get((check, pod))
             if result is None:
                 result = check(metadata, spec)
@@ -219,13 +224,15 @@ _SHARED: dict[Any, list[tuple[str, CheckResult]]] = {}
 _SHARED_MAX = 20_000
 
 
-def _content_key(level: str, minor: int | None, metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> Any:
+def _content_key(
+    level: str, minor: int | None, metadata: Mapping[str, Any], spec: Mapping[str, Any], only: Any = None
+) -> Any:
     """A key equal for pods every check treats alike, or None when the content has no canonical JSON form."""
     try:
         text = json.dumps([metadata.get("annotations"), spec], sort_keys=True, separators=(",", ":"), default=_no_json)
     except (TypeError, ValueError):
         return None
-    return (level, minor, text)
+    return (level, minor, only, text)
 
 
 def _no_json(value: Any) -> Any:
@@ -343,7 +350,10 @@ def _apply_excludes(
         if not exclude.images:
             reduced = {k: v for k, v in spec.items() if k not in ("initContainers", "ephemeralContainers")}
             reduced["containers"] = [{"name": "fake"}]
-            excluded = _evaluate(level, minor, metadata, reduced, memo, ("pod", level, minor), shared=True)
+            only = CONTROLS[exclude.control]  # _exempt reads only the failures of the control's checks
+            excluded = _evaluate(
+                level, minor, metadata, reduced, memo, ("pod", level, minor, only), shared=True, only=only
+            )
             failures = _exempt(failures, excluded, exclude, spec, reduced, container_level=False)
         else:
             matching: dict[str, Any] = {}
@@ -356,8 +366,16 @@ def _apply_excludes(
             meta = {k: metadata[k] for k in ("name", "namespace") if k in metadata}
             # shared across resources only when no container matches: matching containers are as varied as the pods
             # (keying them costs more than it saves)
+            only = CONTROLS[exclude.control]
             excluded = _evaluate(
-                level, minor, meta, matching, memo, ("images", level, minor, exclude.images), shared=not matching
+                level,
+                minor,
+                meta,
+                matching,
+                memo,
+                ("images", level, minor, exclude.images, only),
+                shared=not matching,
+                only=only,
             )
             failures = _exempt(failures, excluded, exclude, spec, matching, container_level=True)
     return failures
