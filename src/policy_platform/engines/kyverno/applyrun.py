@@ -74,19 +74,25 @@ def _encode(results: list[ResourceResult]) -> _Encoded:
     seen: dict[tuple[Any, ...], int] = {}
     messages: dict[str, str] = {}
     out: list[tuple[Any, ...]] = []
+    # the engine shares one RuleOutcome object between equal outcomes: most are found by identity (all of them stay
+    # alive in ``results`` meanwhile, so ids are unique); the rest are keyed by value
+    by_id: dict[int, int] = {}
     for res in results:
         encoded = []
         for o in res.outcomes:
-            key = (o.policy, o.rule, o.severity, id(o.origin), id(o.properties))
-            t = index.get(key)
-            if t is None:
-                t = index[key] = len(table)
-                table.append((o.policy, o.rule, o.severity, o.origin, o.properties))
-            entry = (t, o.status.value, o.message, o.path)
-            i = seen.get(entry)
+            i = by_id.get(id(o))
             if i is None:
-                i = seen[entry] = len(outcomes)
-                outcomes.append((t, entry[1], messages.setdefault(o.message, o.message), o.path))
+                key = (o.policy, o.rule, o.severity, id(o.origin), id(o.properties))
+                t = index.get(key)
+                if t is None:
+                    t = index[key] = len(table)
+                    table.append((o.policy, o.rule, o.severity, o.origin, o.properties))
+                entry = (t, o.status.value, o.message, o.path)
+                i = seen.get(entry)
+                if i is None:
+                    i = seen[entry] = len(outcomes)
+                    outcomes.append((t, entry[1], messages.setdefault(o.message, o.message), o.path))
+                by_id[id(o)] = i
             encoded.append(i)
         out.append((res.file, res.line, res.api_version, res.kind, res.namespace, res.name, tuple(encoded)))
     return table, outcomes, out
