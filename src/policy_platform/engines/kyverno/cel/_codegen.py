@@ -27,7 +27,17 @@ from policy_platform.engines.kyverno.cel._interpreter import (
     _no_overload,
     _Type,
 )
-from policy_platform.engines.kyverno.cel._syntax import Binary, Call, Ident, Literal, Node, Select, Ternary, Unary
+from policy_platform.engines.kyverno.cel._syntax import (
+    Binary,
+    Call,
+    Ident,
+    Index,
+    Literal,
+    Node,
+    Select,
+    Ternary,
+    Unary,
+)
 
 __all__ = ["generate"]
 
@@ -43,9 +53,18 @@ _GLOBALS: dict[str, Any] = {
     "_binary_op": _binary_op,
     "_no_overload": _no_overload,
     "_call_wrapped": c._call_wrapped,
+    "_run_variable": c._run_variable,
     "_SIMPLE": c._SIMPLE,
     "_ORDERED": frozenset({int, str, float}),
 }
+def _finish(value: Any, steps: tuple[c._Step, ...], mode: int) -> tuple[int, Any]:
+    """The rest of an all-optional chain by :func:`._compiler._walk`: ``(1, None)`` when absent, else
+    ``(2, value)``."""
+    mode, value = c._walk(value, steps, mode)
+    return (1, None) if mode == c._ABSENT else (2, value)
+
+
+_GLOBALS["_finish"] = _finish
 _SIMPLE_NAMES = {str: "str", int: "int", bool: "bool", float: "float"}
 _TEXT = {"startsWith": "{a}.startswith({b})", "endsWith": "{a}.endswith({b})", "contains": "{b} in {a}"}
 
@@ -121,7 +140,9 @@ class _Gen:
         """Emit statements computing ``node``; returns an atom (a local, ``frame[i]`` or a constant) holding it."""
         if isinstance(node, Ident):
             return self.ident(node, scope)
-        if isinstance(node, Select) and not node.optional and not self.compiler.is_variables(node.operand, scope):
+        if isinstance(node, Select) and not node.optional:
+            if self.compiler.is_variables(node.operand, scope):
+                return self.variable(node, scope)
             return self.select(node, scope)
         if isinstance(node, Unary) and node.op == "!":
             return self.negate(node, scope)
@@ -147,6 +168,27 @@ class _Gen:
         if name in _TYPE_NAMES:
             return self.constant(_Type(name))
         return self.closure(node, scope)
+
+    def variable(self, node: Select, scope: dict[str, int]) -> str:
+        """``variables.<name>`` defined before this expression, not a constant: its cached outcome read inline
+        (see ``_Compiler.variable``); other cases by the closure."""
+        rule_variables = self.compiler.rule_variables
+        name = node.field
+        program = rule_variables.programs.get(name)
+        if name not in self.compiler.variables or name in rule_variables.constants or program is None:
+            return self.closure(node, scope)
+        self.compiler.uses.add("variables")
+        key = self.constant(program.fn if program.key is None else program.key)
+        run = self.constant(program)
+        prefix = self.constant(f'composited variable "{name}" fails to evaluate: ')
+        outcome = self.tmp("o")
+        t = self.tmp()
+        self.inlined += 1
+        self.emit(f"{outcome} = frame[0].get({key})")
+        self.emit(f"if {outcome} is None: {outcome} = _run_variable({run}, frame, {key})")
+        self.emit(f"if {outcome}[0]: {t} = {outcome}[1]")
+        self.emit(f"else: raise CelRuntimeError({prefix} + {outcome}[1])")
+        return t
 
     def select(self, node: Select, scope: dict[str, int]) -> str:
         base = self.gen(node.operand, scope)
@@ -278,6 +320,12 @@ class _Gen:
             return self.has(arg, scope, negate=False)
         name = node.name
         target = node.target
+        if target is not None and (
+            (name == "orValue" and len(node.args) == 1) or (name == "hasValue" and not node.args)
+        ):
+            chain = self.optional_chain(target, scope)
+            if chain is not None:
+                return self.chain_ending(node, chain[0], chain[1], scope)
         namespaced = isinstance(target, Ident) and target.name in c._NAMESPACES and target.name not in scope
         parts = node.args if target is None else (target, *node.args)
         literal_only = all(isinstance(p, Literal) for p in parts)  # folded by the closure compiler
@@ -305,6 +353,57 @@ class _Gen:
             )
             return t
         return self.closure(node, scope)
+
+    def optional_chain(self, node: Node, scope: dict[str, int]) -> tuple[Node, tuple[c._Step, ...]] | None:
+        """``base.?a[?'k'].?b``: the base and the steps, when every step is optional (a field, or a string or int
+        literal key) and the base is not ``variables``; else None."""
+        steps: list[c._Step] = []
+        while True:
+            if isinstance(node, Select) and node.optional and not self.compiler.is_variables(node.operand, scope):
+                steps.append((False, node.field, True))
+                node = node.operand
+                continue
+            if isinstance(node, Index) and node.optional and isinstance(node.key, Literal):
+                key = c._Compiler.literal_value(node.key)
+                if type(key) is str or type(key) is int:
+                    steps.append((True, key, True))
+                    node = node.operand
+                    continue
+            break
+        if not steps:
+            return None
+        steps.reverse()
+        return node, tuple(steps)
+
+    def chain_ending(self, node: Call, base: Node, steps: tuple[c._Step, ...], scope: dict[str, int]) -> str:
+        """``<all-optional chain>.orValue(d)`` / ``.hasValue()``: maps walked inline, anything else by ``_walk``.
+
+        After the first (optional) step the value is present or absent, never plain, so ``orValue`` returns the
+        present value or the default and ``hasValue`` whether it is present."""
+        v = self.tmp("v")
+        state = self.tmp("s")  # 0 walking, 1 absent, 2 finished by _walk (present)
+        self.emit(f"{v} = {self.gen(base, scope)}")
+        self.emit(f"{state} = 0")
+        self.inlined += 1
+        for i, (_, key, _) in enumerate(steps):
+            rest = self.constant(steps[i:])
+            self.emit(f"if {state} == 0:")
+            self.emit(f"    if type({v}) is dict:")
+            self.emit(f"        {v} = {v}.get({self.constant(key)}, _MISSING)")
+            self.emit(f"        if {v} is _MISSING: {state} = 1")
+            self.emit("    else:")
+            self.emit(f"        {state}, {v} = _finish({v}, {rest}, {c._PLAIN if i == 0 else c._PRESENT})")
+        t = self.tmp()
+        if node.name == "hasValue":
+            self.emit(f"{t} = {state} != 1")
+            return t
+        self.emit(f"if {state} == 1:")
+        self.indent()
+        self.emit(f"{t} = {self.gen(node.args[0], scope)}")
+        self.dedent()
+        self.emit("else:")
+        self.emit(f"    {t} = {v}")
+        return t
 
     def quantifier(self, node: Call, target: Node, scope: dict[str, int]) -> str:
         """``all``/``exists`` (see ``_compiler._quantifier``)."""
