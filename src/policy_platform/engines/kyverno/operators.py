@@ -174,14 +174,14 @@ def _key_strings(key: Any) -> list[str] | None:
     if isinstance(key, bool | int | float):
         return [sprint(key)]
     if isinstance(key, list):
-        return [sprint(v) for v in key]
+        return [v if type(v) is str else sprint(v) for v in key]  # sprint of a str is itself
     return None
 
 
 def _value_strings(keys: list[str], key_is_scalar: bool, value: Any) -> tuple[list[str] | None, bool]:
     """(value items, matched-directly) — None items means invalid type (every operator is then false)."""
     if isinstance(value, list):
-        return [sprint(v) for v in value], False
+        return [v if type(v) is str else sprint(v) for v in value], False
     if isinstance(value, str):
         if key_is_scalar and wildcard.match(value, keys[0]):
             return [], True

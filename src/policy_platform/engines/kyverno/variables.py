@@ -207,6 +207,9 @@ def string_substituter(text: str) -> Resolver:
         return resolver(body)
     template = _template(text)
     if template is None:
+        nested = _nested_template(text)
+        if nested is not None:
+            return _nested_substituter(text, *nested)
         return lambda context, path: _substitute_rescanning(text, context, path)
     pieces, bodies = template
     first = pieces[0]
@@ -269,6 +272,66 @@ def _template(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     if any(ch in _UNSAFE_LITERAL for piece in pieces for ch in piece):
         return None
     return tuple(pieces), tuple(bodies)
+
+
+@lru_cache(maxsize=16384)
+def _nested_template(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(pieces, inner bodies) of ``{{ … {{inner}} … }}``: simple inner variables whose results, once in place, make the
+    string exactly one outer variable (as in ``{{ regex_match('…', '{{request.object.x}}') }}``), else None.
+
+    Besides the outer ``{{``/``}}``, no piece may hold a brace or a backslash; at run time every inner result must be
+    a non-empty string without either (an empty one could join the outer braces to an inner variable's), otherwise
+    the re-scanning loop runs.
+    """
+    value = text
+    bodies: list[str] = []
+    for _ in range(_MAX_ROUNDS - 2):
+        m = _find_variable(value)
+        if m is None:
+            return None
+        prefix, var = m.group(1), m.group(2)
+        if value == var:
+            break
+        body = var[2:-2].strip()
+        if body.startswith("-"):
+            return None
+        bodies.append(body)
+        value = value.replace(prefix + var, prefix + _SLOT, 1)
+    else:
+        return None
+    pieces = value.split(_SLOT)
+    if not bodies or len(pieces) != len(bodies) + 1:
+        return None
+    if not (pieces[0].startswith("{{") and pieces[-1].endswith("}}")):
+        return None
+    inside = [pieces[0][2:], *pieces[1:-1], pieces[-1][:-2]]
+    if any(ch in _UNSAFE_LITERAL for piece in inside for ch in piece):
+        return None
+    return tuple(pieces), tuple(bodies)
+
+
+def _nested_substituter(text: str, pieces: tuple[str, ...], bodies: tuple[str, ...]) -> Resolver:
+    first = pieces[0]
+    steps = tuple(zip((resolver(b) for b in bodies), pieces[1:], strict=True))
+
+    def substitute(context: Any, path: tuple[str, ...]) -> Any:
+        out = [first]
+        for resolve, piece in steps:
+            resolved = resolve(context, path)
+            replacement = resolved if isinstance(resolved, str) else to_json(resolved)
+            if not replacement or "{" in replacement or "}" in replacement or "\\" in replacement:
+                return _substitute_rescanning(text, context, path)
+            out.append(replacement)
+            out.append(piece)
+        body = "".join(out)[2:-2].strip()
+        if body.startswith("-"):  # the outer variable became a {{- }} one
+            return _substitute_rescanning(text, context, path)
+        result = resolver(body)(context, path)
+        if isinstance(result, str) and "{{" in result:  # the loop would scan the result
+            return _substitute_rescanning(text, context, path)
+        return result
+
+    return substitute
 
 
 def _substitute_rescanning(text: str, context: Any, path: tuple[str, ...]) -> Any:
