@@ -225,7 +225,20 @@ def _in_counts(key: Any, value: Any) -> tuple[int, int] | None:
         return 1, 1
     if scalar and isinstance(value, str):
         return (1 if keys[0] in values else 0), 1
+    if len(keys) == 1:
+        return (1 if _found(keys[0], values) else 0), 1
     return _count_found(keys, _ValueIndex(values)), len(keys)
+
+
+def _found(k: str, values: list[str]) -> bool:
+    """``any(_both(k, v) for v in values)`` in one pass: for a key without a wildcard, only equal items and items
+    with a wildcard (as patterns) can match (see :func:`_count_found`)."""
+    if "*" in k or "?" in k:
+        return any(_both(k, v) for v in values)
+    for v in values:  # noqa: SIM110 - a plain loop: no generator on this hot path
+        if v == k or (("*" in v or "?" in v) and wildcard.match(v, k)):
+            return True
+    return False
 
 
 class _ValueIndex:
@@ -236,8 +249,13 @@ class _ValueIndex:
 
     def __init__(self, items: list[str]) -> None:
         self.items = items
-        self.plain = {v for v in items if not wildcard.has_wildcard(v)}
-        self.patterns = [v for v in items if wildcard.has_wildcard(v)]
+        self.plain: set[str] = set()
+        self.patterns: list[str] = []
+        for v in items:
+            if "*" in v or "?" in v:  # wildcard.has_wildcard, inlined
+                self.patterns.append(v)
+            else:
+                self.plain.add(v)
 
 
 def _count_found(keys: list[str], index: _ValueIndex) -> int:
@@ -250,7 +268,7 @@ def _count_found(keys: list[str], index: _ValueIndex) -> int:
     for k in keys:
         if k in index.plain:
             found += 1
-        elif wildcard.has_wildcard(k):
+        elif "*" in k or "?" in k:
             if any(_both(k, v) for v in index.items):
                 found += 1
         elif any(wildcard.match(v, k) for v in index.patterns):
