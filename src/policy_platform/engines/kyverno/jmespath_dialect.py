@@ -369,6 +369,23 @@ def _soft(node: Any) -> Compiled:
 _IMPURE = frozenset({"random", "time_now", "time_now_utc", "time_since"})
 
 
+@lru_cache(maxsize=16384)
+def is_pure(expression: str) -> bool:
+    """Whether ``expression`` gives the same result every time over the same data (it calls no clock or random
+    function); False for an expression that does not parse."""
+    try:
+        ast = compile_expression(expression)
+    except JMESPathError:
+        return False
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if node.get("type") == "function_expression" and node.get("value") in _IMPURE:
+            return False
+        stack.extend(child for child in node.get("children", ()) if isinstance(child, dict))
+    return True
+
+
 def _constant_call(node: Any) -> tuple[bool, Any]:
     """(True, result) for a pure function of literal arguments whose result is an immutable scalar (it can be
     computed once, here); (False, None) otherwise, including when the call fails (the error then comes at run time)."""

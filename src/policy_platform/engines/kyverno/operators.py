@@ -509,6 +509,10 @@ def bind_value(op: Operator, value: Any) -> Callable[[Any], bool]:
     An In-family operator over a list value indexes the list once instead of at every call.
     """
     decide = _IN_FAMILY.get(op)
+    if decide is not None and isinstance(value, str):
+        m = _RANGE.match(value)
+        if m:
+            return _bind_range(decide, float(m.group(1)), float(m.group(3)), bool(m.group(2)))
     if decide is None or not isinstance(value, list):
         return lambda key: op(key, value)
     try:
@@ -523,6 +527,26 @@ def bind_value(op: Operator, value: Any) -> Callable[[Any], bool]:
         if not keys:
             return decide(0, 0)
         return decide(_count_found(keys, index), len(keys))
+
+    return bound
+
+
+def _bind_range(decide: Callable[[int, int], bool], low: float, high: float, outside: bool) -> Callable[[Any], bool]:
+    """An In-family operator bound to a ``low-high`` (``low!-high``: outside) range value, as :func:`_in_counts`."""
+
+    def bound(key: Any) -> bool:
+        keys = _key_strings(key)
+        if keys is None:
+            return False
+        found = 0
+        for k in keys:
+            try:
+                inside = low <= float(k) <= high
+            except ValueError:
+                continue
+            if inside != outside:
+                found += 1
+        return decide(found, len(keys))
 
     return bound
 
