@@ -364,3 +364,39 @@ def test_memoised_string_equality_equals_the_direct_one() -> None:
         for key in strings:
             assert ops.equals(key, value) is bool(ops._string_equal(key, value)), (key, value)
             assert ops.not_equals(key, value) is ops._string_not_equal(key, value), (key, value)
+
+
+def test_shared_operands_are_pure_whole_variables_used_twice() -> None:
+    block = [
+        {"key": "{{ a }}", "operator": "Equals", "value": "x"},
+        {"key": "{{ a }}", "operator": "Equals", "value": "{{ b }}"},
+        {"key": "{{ time_now_utc() }}", "operator": "Equals", "value": "{{ time_now_utc() }}"},
+        {"key": "x {{ c }}", "operator": "Equals", "value": "x {{ c }}"},
+        {"key": "{{ b }}", "operator": "Equals", "value": "{{@}}"},
+        {"key": "{{@}}", "operator": "Equals", "value": "y"},
+    ]
+    assert cond_mod._shared_operands(block) == frozenset({"{{ a }}", "{{ b }}"})
+
+
+class _CountingContext(dict[str, Any]):
+    reads = 0
+
+    def __getitem__(self, key: str) -> Any:
+        type(self).reads += 1
+        return super().__getitem__(key)
+
+
+def test_a_shared_operand_is_substituted_once_per_evaluation() -> None:
+    block = {
+        "all": [
+            {"key": "{{ lst }}", "operator": "AnyIn", "value": ["a"]},
+            {"key": "{{ lst }}", "operator": "AllIn", "value": ["a", "b"]},
+        ]
+    }
+    context = _CountingContext(lst=["a", "b"])
+    _CountingContext.reads = 0
+    assert cond_mod.evaluate_conditions(block, context) == (True, [])
+    assert _CountingContext.reads == 1
+    assert cond_mod.evaluate_conditions(block, context) == (True, [])
+    assert _CountingContext.reads == 2  # once per evaluation, not across evaluations
+    assert cond_mod.evaluate_conditions(block, {"lst": ["z"]}) == (False, [])

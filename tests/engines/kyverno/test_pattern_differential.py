@@ -197,6 +197,22 @@ PATTERNS: list[tuple[str, Any]] = [
     ),
     ("global and equality", {"spec": {"<(dnsPolicy)": "", "=(hostNetwork)": True}}),
     ("sysctls", {"spec": {"=(securityContext)": {"=(sysctls)": [{"=(name)": "kernel.* | net.*", "=(value)": "!1"}]}}}),
+    ("nested lists", {"spec": {"containers": [{"=(env)": [{"name": "X*"}]}]}}),
+    ("nested list skip", {"spec": {"containers": [{"=(env)": [{"(name)": "Q", "value": "x"}]}]}}),
+    ("nested list fail", {"spec": {"containers": [{"=(env)": [{"name": "Y"}]}]}}),
+    ("nested list structure", {"spec": {"containers": [{"ports": [{"hostPort": ">0"}], "env": [{"value": "?*"}]}]}}),
+    ("map in list element", {"spec": {"volumes": [{"hostPath": {"path": "*"}}]}}),
+    ("expansion with condition", {"metadata": {"labels": {"(app*)": "web", "tier": "back"}}}),
+    ("expansion negation", {"metadata": {"labels": {"X(tier*)": "null"}, "name": "web"}}),
+    ("keys missing nested", {"spec": {"containers": [{"(securityContext)": {"(runAsUser)": 0}, "image": "zzz"}]}}),
+    ("keys missing existence", {"spec": {"^(sidecars)": [{"a": 1}], "containers": [{"image": "zzz"}]}}),
+    ("existence nested list", {"spec": {"containers": [{"^(ports)": [{"containerPort": 80}]}]}}),
+    ("global in list element", {"spec": {"initContainers": [{"<(name)": "zzz", "image": "x"}], "hostNetwork": True}}),
+    ("global in nested element", {"spec": {"containers": [{"=(env)": [{"<(name)": "X", "value": "2"}]}]}}),
+    ("condition in equality", {"spec": {"=(securityContext)": {"(runAsNonRoot)": False, "runAsUser": 1}}}),
+    ("negation after skip", {"spec": {"(dnsPolicy)": "x", "X(hostNetwork)": "null", "=(priority)": 1}}),
+    ("plain list of lists in element", {"spec": {"containers": [{"args": [["a"]]}]}}),
+    ("scalar list in element", {"spec": {"containers": [{"securityContext": {"capabilities": {"drop": ["ALL"]}}}]}}),
 ]
 
 

@@ -12,7 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from policy_platform.engines.kyverno.operators import OperatorError, bind_value, get_operator
-from policy_platform.engines.kyverno.variables import has_variables, string_substituter, substitute_all
+from policy_platform.engines.kyverno.variables import (
+    has_variables,
+    is_pure_variable,
+    string_substituter,
+    substitute_all,
+)
 
 
 class ConditionError(Exception):
@@ -44,11 +49,12 @@ def evaluate_conditions(block: Any, context: Any) -> tuple[bool, list[str]]:
     plan = _plan(block)
     if plan is None:
         return evaluate_conditions_generic(block, context)
-    legacy, any_conds, all_conds = plan
+    legacy, any_conds, all_conds, shared = plan
+    memo: dict[str, Any] = {} if shared else _NO_MEMO
     if legacy:
         messages: list[str] = []
         for run in all_conds:
-            ok, msg = run(context)
+            ok, msg = run(context, memo)
             if not ok:
                 return False, [msg] if msg else []
             if msg:
@@ -60,7 +66,7 @@ def evaluate_conditions(block: Any, context: Any) -> tuple[bool, list[str]]:
     if any_conds is not None:
         any_ok = False
         for run in any_conds:
-            ok, msg = run(context)
+            ok, msg = run(context, memo)
             if ok:
                 any_ok = True
                 if msg:
@@ -70,7 +76,7 @@ def evaluate_conditions(block: Any, context: Any) -> tuple[bool, list[str]]:
                 false_msgs.append(msg)
     all_ok = True
     for run in all_conds:
-        ok, msg = run(context)
+        ok, msg = run(context, memo)
         if not ok:
             all_ok = False
             if msg:
@@ -86,30 +92,39 @@ def evaluate_conditions(block: Any, context: Any) -> tuple[bool, list[str]]:
 #
 # A condition block is policy data, evaluated once per resource: its operator is resolved, its key, value and message
 # classified (constant or to substitute) once, and the result kept per block object (by identity, holding a reference
-# so the id cannot be reused while the entry lives).
+# so the id cannot be reused while the entry lives). A variable that several conditions of a block share (the same
+# whole-variable string, with no clock or random function) is substituted once per evaluation of the block: the
+# ``memo`` of that evaluation keeps its value (only successful results: an error ends the evaluation).
 
-CompiledCondition = Callable[[Any], tuple[bool, str]]
-_Plan = tuple[bool, list[CompiledCondition] | None, list[CompiledCondition]]
+CompiledCondition = Callable[[Any, dict[str, Any]], tuple[bool, str]]
+Operand = Callable[[Any, dict[str, Any]], Any]
+_Plan = tuple[bool, list[CompiledCondition] | None, list[CompiledCondition], bool]
 _PLANS: dict[int, tuple[Any, _Plan | None]] = {}
 _MAX_PLANS = 4096
+_NO_MEMO: dict[str, Any] = {}  # passed when no operand of the block is shared: never written
 
 
 def _plan(block: Any) -> _Plan | None:
-    """(legacy list?, any conditions or None, all conditions) of a block, None when the block cannot be compiled (not
-    a list or mapping, an entry list that cannot be iterated)."""
+    """(legacy list?, any conditions or None, all conditions, shared operands?) of a block, None when the block cannot
+    be compiled (not a list or mapping, an entry list that cannot be iterated)."""
     entry = _PLANS.get(id(block))
     if entry is not None and entry[0] is block:
         return entry[1]
     plan: _Plan | None
     try:
         if isinstance(block, list):
-            plan = (True, None, [compile_condition(cond) for cond in block])
+            shared = _shared_operands(block)
+            plan = (True, None, [compile_condition(cond, shared) for cond in block], bool(shared))
         elif isinstance(block, dict):
             any_block = block.get("any")
+            any_list = None if any_block is None else list(any_block or [])
+            all_list = list(block.get("all") or [])
+            shared = _shared_operands([*(any_list or []), *all_list])
             plan = (
                 False,
-                None if any_block is None else [compile_condition(cond) for cond in any_block or []],
-                [compile_condition(cond) for cond in block.get("all") or []],
+                None if any_list is None else [compile_condition(cond, shared) for cond in any_list],
+                [compile_condition(cond, shared) for cond in all_list],
+                bool(shared),
             )
         else:
             plan = None
@@ -121,41 +136,66 @@ def _plan(block: Any) -> _Plan | None:
     return plan
 
 
-def _operand(document: Any) -> Callable[[Any], Any] | None:
-    """``substitute_all(document, context)`` as a function of the context; None when it holds no variable (the
+def _shared_operands(conditions: list[Any]) -> frozenset[str]:
+    """The whole-variable key/value strings that occur more than once in a block and may be substituted once."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for cond in conditions:
+        if not isinstance(cond, dict):
+            continue
+        for text in (cond.get("key"), cond.get("value")):
+            if isinstance(text, str) and "{{" in text:
+                if text in seen and is_pure_variable(text):
+                    shared.add(text)
+                seen.add(text)
+    return frozenset(shared)
+
+
+def _operand(document: Any, shared: frozenset[str]) -> Operand | None:
+    """``substitute_all(document, context)`` as a function of (context, memo); None when it holds no variable (the
     document is then its own substitution)."""
     if isinstance(document, str):
         if "{{" not in document:
             return None
         substitute = string_substituter(document)
-        return lambda context: substitute(context, ())
+        if document in shared:
+            text = document
+
+            def memoised(context: Any, memo: dict[str, Any]) -> Any:
+                if text in memo:
+                    return memo[text]
+                value = memo[text] = substitute(context, ())
+                return value
+
+            return memoised
+        return lambda context, memo: substitute(context, ())
     if isinstance(document, dict | list) and has_variables(document):
-        return lambda context: substitute_all(document, context)
+        return lambda context, memo: substitute_all(document, context)
     return None
 
 
-def compile_condition(condition: Any) -> CompiledCondition:
-    """One ``{key, operator, value, message}`` condition as a function of the context, equal to
-    :func:`evaluate_condition` (errors included)."""
+def compile_condition(condition: Any, shared: frozenset[str] = frozenset()) -> CompiledCondition:
+    """One ``{key, operator, value, message}`` condition as a function of (context, memo), equal to
+    :func:`evaluate_condition` (errors included); ``shared`` names the operands kept in the memo."""
     if not isinstance(condition, dict):
-        return lambda context: evaluate_condition(condition, context)
+        return lambda context, memo: evaluate_condition(condition, context)
     try:
         op = get_operator(condition.get("operator"))
     except OperatorError:
-        return lambda context: evaluate_condition(condition, context)
+        return lambda context, memo: evaluate_condition(condition, context)
     key_doc = condition.get("key")
     value_doc = condition.get("value")
-    key = _operand(key_doc)
-    value = _operand(value_doc)
+    key = _operand(key_doc, shared)
+    value = _operand(value_doc, shared)
     message = condition.get("message") or ""
     if isinstance(message, str) and "{{" in message:
         text = message
-        key_of = key or (lambda context: key_doc)
-        value_of = value or (lambda context: value_doc)
+        key_of = key or (lambda context, memo: key_doc)
+        value_of = value or (lambda context, memo: value_doc)
 
-        def dynamic(context: Any) -> tuple[bool, str]:
-            k = key_of(context)
-            v = value_of(context)
+        def dynamic(context: Any, memo: dict[str, Any]) -> tuple[bool, str]:
+            k = key_of(context, memo)
+            v = value_of(context, memo)
             msg: Any = text
             with contextlib.suppress(Exception):  # a message that cannot be substituted keeps its text
                 msg = substitute_all(text, context)
@@ -166,11 +206,11 @@ def compile_condition(condition: Any) -> CompiledCondition:
     if value is None:  # a constant value (the common case): the operator is bound to it once
         decide = bind_value(op, value_doc)
         if key is None:
-            return lambda context: (bool(decide(key_doc)), fixed)
-        return lambda context: (bool(decide(key(context))), fixed)
+            return lambda context, memo: (bool(decide(key_doc)), fixed)
+        return lambda context, memo: (bool(decide(key(context, memo))), fixed)
     if key is None:
-        return lambda context: (bool(op(key_doc, value(context))), fixed)
-    return lambda context: (bool(op(key(context), value(context))), fixed)
+        return lambda context, memo: (bool(op(key_doc, value(context, memo))), fixed)
+    return lambda context, memo: (bool(op(key(context, memo), value(context, memo))), fixed)
 
 
 def evaluate_conditions_generic(block: Any, context: Any) -> tuple[bool, list[str]]:

@@ -518,5 +518,11 @@ class KyvernoEngine:
                 passed = memo[rule.name] = Result(Status.PASS, f"validation rule '{rule.name}' passed.")
             return passed  # type: ignore[no-any-return]
         if status == "fail":
-            return Result(Status.FAIL, res.message)
+            memo = compiled_validation.memo  # one (immutable) result per message
+            denied: Result | None = memo.get(res)
+            if denied is None:
+                denied = Result(Status.FAIL, res.message)
+                if len(memo) < 1000:
+                    memo[res] = denied
+            return denied
         return Result(Status.ERROR, res.message)

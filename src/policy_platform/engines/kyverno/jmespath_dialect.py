@@ -369,6 +369,23 @@ def _soft(node: Any) -> Compiled:
 _IMPURE = frozenset({"random", "time_now", "time_now_utc", "time_since"})
 
 
+@lru_cache(maxsize=16384)
+def is_pure(expression: str) -> bool:
+    """Whether ``expression`` gives the same result every time over the same data (it calls no clock or random
+    function); False for an expression that does not parse."""
+    try:
+        ast = compile_expression(expression)
+    except JMESPathError:
+        return False
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if node.get("type") == "function_expression" and node.get("value") in _IMPURE:
+            return False
+        stack.extend(child for child in node.get("children", ()) if isinstance(child, dict))
+    return True
+
+
 def _constant_call(node: Any) -> tuple[bool, Any]:
     """(True, result) for a pure function of literal arguments whose result is an immutable scalar (it can be
     computed once, here); (False, None) otherwise, including when the call fails (the error then comes at run time)."""
@@ -406,6 +423,13 @@ def _function(node: Any) -> Compiled:
         return checked
     if not checks:
         return lambda value: function(_FUNCTIONS, *[arg(value) for arg in args])
+    allowed: list[frozenset[type] | None] = [None] * len(args)
+    for i, types in checks:
+        allowed[i] = types
+    if len(args) == 1:
+        return _call1(function, args[0], allowed[0], sig, name)
+    if len(args) == 2:
+        return _call2(function, args, allowed, sig, name)
 
     def call(value: Any) -> Any:
         resolved = [arg(value) for arg in args]
@@ -416,6 +440,43 @@ def _function(node: Any) -> Compiled:
         return function(_FUNCTIONS, *resolved)
 
     return call
+
+
+def _call1(function: Any, arg: Compiled, types: frozenset[type] | None, sig: Any, name: str) -> Compiled:
+    validate = _FUNCTIONS._validate_arguments
+    if arg is _identity:  # f(@)
+
+        def call_current(value: Any) -> Any:
+            if types is not None and type(value) not in types:
+                validate([value], sig, name)
+            return function(_FUNCTIONS, value)
+
+        return call_current
+
+    def call1(value: Any) -> Any:
+        x = arg(value)
+        if types is not None and type(x) not in types:
+            validate([x], sig, name)
+        return function(_FUNCTIONS, x)
+
+    return call1
+
+
+def _call2(function: Any, args: list[Compiled], allowed: list[frozenset[type] | None], sig: Any, name: str) -> Compiled:
+    validate = _FUNCTIONS._validate_arguments
+    first, second = args
+    first_types, second_types = allowed
+
+    def call2(value: Any) -> Any:
+        x = value if first is _identity else first(value)
+        y = value if second is _identity else second(value)
+        if (first_types is not None and type(x) not in first_types) or (
+            second_types is not None and type(y) not in second_types
+        ):
+            validate([x, y], sig, name)
+        return function(_FUNCTIONS, x, y)
+
+    return call2
 
 
 _PY_TYPES: dict[str, type] = {

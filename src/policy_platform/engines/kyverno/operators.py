@@ -225,7 +225,20 @@ def _in_counts(key: Any, value: Any) -> tuple[int, int] | None:
         return 1, 1
     if scalar and isinstance(value, str):
         return (1 if keys[0] in values else 0), 1
+    if len(keys) == 1:
+        return (1 if _found(keys[0], values) else 0), 1
     return _count_found(keys, _ValueIndex(values)), len(keys)
+
+
+def _found(k: str, values: list[str]) -> bool:
+    """``any(_both(k, v) for v in values)`` in one pass: for a key without a wildcard, only equal items and items
+    with a wildcard (as patterns) can match (see :func:`_count_found`)."""
+    if "*" in k or "?" in k:
+        return any(_both(k, v) for v in values)
+    for v in values:  # noqa: SIM110 - a plain loop: no generator on this hot path
+        if v == k or (("*" in v or "?" in v) and wildcard.match(v, k)):
+            return True
+    return False
 
 
 class _ValueIndex:
@@ -236,8 +249,13 @@ class _ValueIndex:
 
     def __init__(self, items: list[str]) -> None:
         self.items = items
-        self.plain = {v for v in items if not wildcard.has_wildcard(v)}
-        self.patterns = [v for v in items if wildcard.has_wildcard(v)]
+        self.plain: set[str] = set()
+        self.patterns: list[str] = []
+        for v in items:
+            if "*" in v or "?" in v:  # wildcard.has_wildcard, inlined
+                self.patterns.append(v)
+            else:
+                self.plain.add(v)
 
 
 def _count_found(keys: list[str], index: _ValueIndex) -> int:
@@ -250,7 +268,7 @@ def _count_found(keys: list[str], index: _ValueIndex) -> int:
     for k in keys:
         if k in index.plain:
             found += 1
-        elif wildcard.has_wildcard(k):
+        elif "*" in k or "?" in k:
             if any(_both(k, v) for v in index.items):
                 found += 1
         elif any(wildcard.match(v, k) for v in index.patterns):
@@ -491,6 +509,10 @@ def bind_value(op: Operator, value: Any) -> Callable[[Any], bool]:
     An In-family operator over a list value indexes the list once instead of at every call.
     """
     decide = _IN_FAMILY.get(op)
+    if decide is not None and isinstance(value, str):
+        m = _RANGE.match(value)
+        if m:
+            return _bind_range(decide, float(m.group(1)), float(m.group(3)), bool(m.group(2)))
     if decide is None or not isinstance(value, list):
         return lambda key: op(key, value)
     try:
@@ -505,6 +527,26 @@ def bind_value(op: Operator, value: Any) -> Callable[[Any], bool]:
         if not keys:
             return decide(0, 0)
         return decide(_count_found(keys, index), len(keys))
+
+    return bound
+
+
+def _bind_range(decide: Callable[[int, int], bool], low: float, high: float, outside: bool) -> Callable[[Any], bool]:
+    """An In-family operator bound to a ``low-high`` (``low!-high``: outside) range value, as :func:`_in_counts`."""
+
+    def bound(key: Any) -> bool:
+        keys = _key_strings(key)
+        if keys is None:
+            return False
+        found = 0
+        for k in keys:
+            try:
+                inside = low <= float(k) <= high
+            except ValueError:
+                continue
+            if inside != outside:
+                found += 1
+        return decide(found, len(keys))
 
     return bound
 

@@ -696,10 +696,21 @@ def _existence_step(bare: str, item: Any, rel: str) -> Step:
 
 
 class _Generator:
+    """Emits the body of ``def match(r0, seen)``. A failure leaves the function (``return f``) or, inside the
+    element of an inlined list of maps, the element's single-pass ``while True`` block (``f = ...; break``)."""
+
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.vars = 0
+        self.in_element = False
+
+    def exit(self, indent: int, expr: str) -> None:
+        if self.in_element:
+            self.emit(indent, f"f = {expr}")
+            self.emit(indent, "break")
+        else:
+            self.emit(indent, f"return {expr}")
 
     def const(self, value: Any) -> str:
         name = f"_k{len(self.consts)}"
@@ -712,7 +723,39 @@ class _Generator:
     def emit_call(self, indent: int, call: str) -> None:
         self.emit(indent, f"f = {call}")
         self.emit(indent, "if f is not None:")
-        self.emit(indent + 4, "return f")
+        self.emit(indent + 4, "break" if self.in_element else "return f")
+
+    def emit_list(self, indent: int, value_expr: str, item: list[Any], rel: str) -> None:
+        """A list whose first pattern is a map: every element must match it (the ``every`` closure, inlined)."""
+        self.vars += 1
+        n = self.vars
+        items, index, element, applied, skips = f"l{n}", f"i{n}", f"e{n}", f"a{n}", f"s{n}"
+        r = self.const(rel)
+        self.emit(indent, f"{items} = {value_expr}")
+        self.emit(indent, f"if not isinstance({items}, list):")
+        self.exit(indent + 4, f"_list_structure({r})")
+        self.emit(indent, f"{applied} = False")
+        self.emit(indent, f"{skips} = None")
+        self.emit(indent, "f = None")
+        self.emit(indent, f"for {index}, {element} in enumerate({items}):")
+        self.emit(indent + 4, "while True:")
+        outer = self.in_element
+        self.in_element = True
+        self.emit_map(indent + 8, element, item[0], "")
+        self.in_element = outer
+        self.emit(indent + 8, "break")
+        self.emit(indent + 4, "if f is None:")
+        self.emit(indent + 8, f"{applied} = True")
+        self.emit(indent + 4, "elif f.kind in _SKIP_KINDS:")
+        self.emit(indent + 8, f"{skips} = [({index}, f)] if {skips} is None else [*{skips}, ({index}, f)]")
+        self.emit(indent + 8, "f = None")
+        self.emit(indent + 4, "else:")
+        self.emit(indent + 8, f"f = _rebase(f, {r}, {index})")
+        self.emit(indent + 8, "break")
+        self.emit(indent, "if f is not None:")
+        self.emit(indent + 4, "break" if self.in_element else "return f")
+        self.emit(indent, f"if {skips} is not None and not {applied}:")
+        self.exit(indent + 4, f"_joined_skips({skips}, {r})")
 
     def emit_scalar(self, indent: int, value_expr: str, item: Any, rel: str) -> None:
         check = self.const(scalar.compile_check(item))
@@ -727,13 +770,15 @@ class _Generator:
             var = f"r{self.vars}"
             self.emit(indent, f"{var} = {value_expr}")
             self.emit_map(indent, var, item, rel)
+        elif isinstance(item, list) and item and isinstance(item[0], dict) and not _needs_expansion(item[0]):
+            self.emit_list(indent, value_expr, item, rel)
         else:
             self.emit_call(indent, f"{self.const(_compile(item, rel))}({value_expr}, seen)")
 
     def emit_map(self, indent: int, var: str, pattern: dict[str, Any], rel: str) -> None:
         layout = _layout(pattern)
         self.emit(indent, f"if not isinstance({var}, dict):")
-        self.emit(indent + 4, f"return _map_structure({self.const(rel)}, {var})")
+        self.exit(indent + 4, f"_map_structure({self.const(rel)}, {var})")
         for key, bare in layout.state:
             k = self.const(key)
             self.emit(indent, f"if not seen.get({k}):")
@@ -753,7 +798,7 @@ class _Generator:
                         self.emit_scalar(indent + 4, f"{var}[{b}]", item, child_rel)
                 elif kind == NEGATION:
                     self.emit(indent, f"if {b} in {var}:")
-                    self.emit(indent + 4, f"return {self.const(_negation(rel, bare))}")
+                    self.exit(indent + 4, self.const(_negation(rel, bare)))
                 else:
                     step = _anchor_entry(kind, bare, item, rel)[2]
                     self.emit_call(indent, f"{self.const(step)}({var}, seen)")
@@ -767,7 +812,7 @@ class _Generator:
                 self.emit_child(indent, f"{var}.get({k})", item, f"{rel}{key}/")
             elif item == "*":
                 self.emit(indent, f"if {var}.get({k}) is None:")
-                self.emit(indent + 4, f"return _star_missing({self.const(rel)}, {k})")
+                self.exit(indent + 4, f"_star_missing({self.const(rel)}, {k})")
             else:
                 # plain scalar, or +() which is a literal key during validation
                 self.emit_scalar(indent, f"{var}.get({k})", item, f"{rel}{key}/")
@@ -931,5 +976,9 @@ _HELPERS.update(
         "_scalar_mismatch": _scalar_mismatch,
         "_star_missing": _star_missing,
         "_anchor_phase": _anchor_phase,
+        "_list_structure": _list_structure,
+        "_rebase": _rebase,
+        "_joined_skips": _joined_skips,
+        "_SKIP_KINDS": _SKIP_KINDS,
     }
 )

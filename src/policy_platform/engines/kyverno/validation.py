@@ -103,8 +103,11 @@ def compile_level(
         any_pattern = spec.get("anyPattern")
         if pattern is not None:
             plan = plans.get(id(pattern))
-            if plan is not None:
-                run = _pattern_runner(rule_name, message, plan)
+            run = (
+                _pattern_runner(rule_name, message, plan)
+                if plan is not None
+                else _variable_pattern_runner(rule_name, message, pattern)
+            )
         elif any_pattern is not None:
             plan_list = plans.get(id(any_pattern)) if isinstance(any_pattern, list) and any_pattern else None
             if plan_list is not None:
@@ -147,6 +150,25 @@ def _pattern_runner(name: str, message: Any, plan: CompiledPattern) -> Runner:
         return Result(Status.FAIL, at_path + err.path, path_tuple(err.path))
 
     return run_constant
+
+
+def _variable_pattern_runner(name: str, message: Any, pattern: Any) -> Runner:
+    """A pattern with variables: substituted per evaluation (references resolved first when it has any), then matched
+    through the compiled-pattern cache."""
+    passed = Result(Status.PASS, f"validation rule '{name}' passed.")
+    references = has_references(pattern)
+
+    def run(context: dict[str, Any], resource: Any) -> Result:
+        try:
+            substituted = substitute_all(resolve_references(pattern) if references else pattern, context)
+        except EVAL_ERRORS as exc:
+            return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
+        err = match_pattern(resource, substituted)
+        if err is None:
+            return passed
+        return _pattern_failure(name, message, context, err)
+
+    return run
 
 
 def _pattern_failure(name: str, message: Any, context: dict[str, Any], err: PatternError) -> Result:

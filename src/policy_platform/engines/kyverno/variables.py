@@ -34,6 +34,7 @@ from policy_platform.engines.kyverno.jmespath_dialect import (
     UnknownKeyError,
     compiled,
     evaluation_error,
+    is_pure,
     search,
 )
 
@@ -195,6 +196,14 @@ def resolver(body: str) -> Resolver:
             raise SubstitutionError(body, str(evaluation_error(exc))) from None
 
     return resolve
+
+
+@lru_cache(maxsize=16384)
+def is_pure_variable(text: str) -> bool:
+    """Whether ``text`` is one whole variable whose substitution gives the same value every time over the same
+    context (no clock or random function, not ``{{@}}``)."""
+    body = _whole_variable(text)
+    return body is not None and body != "@" and is_pure(body)
 
 
 @lru_cache(maxsize=16384)

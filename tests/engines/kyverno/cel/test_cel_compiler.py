@@ -422,3 +422,19 @@ def test_compiled_closures_agree_with_the_interpreter_on_the_cel_tier() -> None:
                         disagreements.append(f"{folder}: {src!r} on {obj['metadata']['name']}: {fast} vs {slow}")
     assert compared > 3000
     assert disagreements == []
+
+
+def test_results_of_static_messages_are_shared_and_message_expressions_evaluated_per_resource() -> None:
+    rule = compile_validation(
+        {"expressions": [
+            {"expression": "object.metadata.name != 'a'", "message": "not a"},
+            {"expression": "object.metadata.name != 'b'", "messageExpression": "'got ' + object.metadata.name"},
+        ]},
+        location="t",
+    )
+    first = evaluate_validation(rule, obj={"metadata": {"name": "a"}})
+    again = evaluate_validation(rule, obj={"metadata": {"name": "a"}})
+    assert (first.status, first.message) == ("fail", "not a")
+    assert again is first
+    assert evaluate_validation(rule, obj={"metadata": {"name": "b"}}).message == "got b"
+    assert evaluate_validation(rule, obj={"metadata": {"name": "c"}}).status == "pass"

@@ -7,9 +7,11 @@ Typical use by the engine (compile at policy load, one activation per resource):
     activation = ResourceActivation(obj=resource)            # once per resource
     result = evaluate_validation(compiled, activation=activation)   # CelResult(status, message)
 
-Semantics and error wording: :mod:`._program`. The Kubernetes CEL libraries live in :mod:`._library`, the rewrite
-of the optional syntax (``obj.?field.orValue(x)``), ``cel.bind`` and ``variables`` in :mod:`._syntax`, and the
-cel-go error-semantics interpreter (used when the fast engine reports an error) in :mod:`._interpreter`.
+Semantics and error wording: :mod:`._program`. The Kubernetes CEL libraries live in :mod:`._library`, the parser
+and the rewrite of the optional syntax (``obj.?field.orValue(x)``), ``cel.bind`` and ``variables`` for the Rust
+engine in :mod:`._syntax`, the cel-go error-semantics interpreter (the reference semantics) in :mod:`._interpreter`,
+and the compiler to Python that evaluation runs (closures, plus generated functions for the hot shapes) in
+:mod:`._compiler` and :mod:`._codegen`.
 """
 
 from __future__ import annotations

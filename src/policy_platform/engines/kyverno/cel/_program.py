@@ -18,15 +18,22 @@ Kyverno 1.13 runs a ``validate.cel`` rule through the Kubernetes ValidatingAdmis
   ``namespaceObject`` (offline: ``{metadata: {name}}``), ``params`` and ``authorizer`` (an offline stub that denies
   every check).
 
-How: expressions are rewritten to plain CEL (:mod:`._syntax`: optional syntax, ``cel.bind``, ``variables`` inlined)
-and compiled once for the Rust engine, which evaluates them against one context per resource. The Rust engine stops
-at the first error where cel-go lets ``&&``, ``||``, ``all`` and ``exists`` absorb errors, so when it reports an
-error the expression is re-evaluated by :mod:`._interpreter` (cel-go semantics, same data) and that answer is used.
+How: at policy load every expression, variable and messageExpression is parsed (:mod:`._syntax`) and compiled to
+Python (:mod:`._compiler`: closures with exactly the semantics of the cel-go-like :mod:`._interpreter`;
+:mod:`._codegen`: one generated function per expression for the hot shapes, calling those closures for the rest).
+They run directly over the Python values of the bindings, with ``variables.<name>`` evaluated lazily, at most once
+per resource (outcomes cached in the activation; variables that read only the resource are shared by rules).
 
-Speed: building the engine's context costs about 100 µs per KB of object, evaluating a compiled expression a few
-µs, so build one :class:`ResourceActivation` per resource and pass it to every ``evaluate_*`` call for that resource.
-Rules never bind values into it (variables are inlined), except ``params`` when given. An activation is not
-thread-safe; use one per worker.
+The Rust engine (``cel`` package) is kept for two things: validating the syntax at load time (its parse errors are
+the messages of :class:`CelError`), and as the fallback for what the compiler does not cover, decided per
+expression: a source our parser rejects, or a closure raising anything but :class:`._errors.CelRuntimeError` (data
+the interpreter does not handle either). The fallback is the previous path: expressions rewritten to plain CEL
+(optional syntax, ``cel.bind``, ``variables`` inlined), run by the Rust engine, and when it reports an error
+re-evaluated by the interpreter. The bench and conformance expressions never take it.
+
+Speed: build one :class:`ResourceActivation` per resource (a few µs, no conversion) and pass it to every
+``evaluate_*`` call for that resource; the Rust engine's context is created and filled only if a program falls
+back to it. An activation is not thread-safe; use one per worker.
 """
 
 from __future__ import annotations
@@ -645,7 +652,7 @@ def _evaluate_validation(
     slow: list[Interpreter] = []
     roots = act._roots
     cache = act._shared
-    for validation in compiled.validations:
+    for index, validation in enumerate(compiled.validations):
         expr = validation.expr
         program = expr.compiled
         try:
@@ -663,11 +670,21 @@ def _evaluate_validation(
         if result is True:
             continue
         # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
+        if validation.message_expression is None:  # a static message: one (immutable) result per validation
+            key = ("denied", index)
+            denied: CelResult | None = compiled.memo.get(key)
+            if denied is None:
+                denied = compiled.memo[key] = CelResult("fail", _failure_message(validation, _no_run))
+            return denied
         return CelResult(
             "fail",
             _failure_message(validation, lambda e: _evaluate(act, e, cache, slow, compiled.variables)),
         )
     return _PASS
+
+
+def _no_run(expr: _Program) -> Any:
+    raise AssertionError("no messageExpression to run")
 
 
 def _failure_message(validation: _Validation, run: Callable[[_Program], Any]) -> str:
