@@ -128,6 +128,8 @@ class KyvernoEngine:
         self._static: dict[tuple[Any, ...], tuple[LoadedPolicies, list[tuple[Policy, tuple[Rule, ...] | None]]]] = {}
         # per-engine intern table of outcomes: (policy id, rule id, status, message, path, properties id) → outcome
         self._outcomes: dict[tuple[Any, ...], tuple[Policy, Rule, RuleOutcome]] = {}
+        # per-engine memo of each rule's route in evaluate_resource (see _route)
+        self._routes: dict[int, tuple[Rule, int]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -228,6 +230,8 @@ class KyvernoEngine:
                 plan.append((policy, operation, req, applicable))
         activations["plan"] = plan  # the cel handler binds the inputs of all applicable cel rules at once
         interned = self._outcomes
+        routes = self._routes
+        direct = not loaded.exceptions and not opts.values.rules
         for policy, operation, req, applicable in plan:
             if base is None:
                 base = self._base_context(resource, namespace)
@@ -248,7 +252,18 @@ class KyvernoEngine:
                     self._props[(id(policy), namespace)] = props
             action = props["action"]
             for rule in applicable:
-                result = self._rule(loaded, policy, rule, ctx, resource, req, activations)
+                # the common rules (no context, no preconditions, nothing from a values file or an exception) go
+                # straight to their handler; everything else through _rule
+                route = routes.get(id(rule))
+                if route is None or route[0] is not rule:
+                    route = self._route(rule)
+                code = route[1] if direct else 0
+                if code == 1:
+                    result = self._cel(rule, resource, req, activations)
+                elif code == 2 and operation != "DELETE":
+                    result = validate_level(rule.level, ctx, resource, top=True)
+                else:
+                    result = self._rule(loaded, policy, rule, ctx, resource, req, activations)
                 if result is None:
                     continue
                 status = result.status
@@ -287,6 +302,21 @@ class KyvernoEngine:
                 if policy.apply_one and status in (Status.PASS, Status.FAIL):
                     break
         return out
+
+    def _route(self, rule: Rule) -> tuple[Rule, int]:
+        """How ``evaluate_resource`` may run ``rule`` when the run has no exceptions and no per-rule values: 1 = the
+        cel handler directly, 2 = its validation level directly, 0 = through :meth:`_rule` (memoized per rule)."""
+        data = rule.data
+        code = 0
+        if not rule.load_error and not data.get("context") and data.get("preconditions") is None:
+            if rule.handler == "cel":
+                code = 1
+            elif rule.handler in ("pattern", "anyPattern", "deny", "foreach") and rule.level is not None:
+                code = 2
+        route = (rule, code)
+        if len(self._routes) < 100_000:
+            self._routes[id(rule)] = route  # holds the rule, so its id is not reused while cached
+        return route
 
     def _match_entry(self, policy: Policy) -> tuple[Policy, tuple[bool, bool, bool], dict[Any, tuple[Rule, ...]]]:
         entry = self._match.get(id(policy))
