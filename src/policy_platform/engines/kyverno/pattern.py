@@ -819,6 +819,7 @@ class _Generator:
 
 
 _GENERATED: dict[str, Any] = {}  # source -> code object
+_GENERATED_SIZE = 4096
 _HELPERS: dict[str, Any] = {
     "__builtins__": builtins,
     "_map_structure": None,  # filled below, once the helpers exist
@@ -833,7 +834,9 @@ def _generate_map(pattern: dict[str, Any], rel: str) -> Matcher:
     if code is None:
         namespace: dict[str, Any] = {}
         exec(compile(source, "<pattern>", "exec"), {"__builtins__": builtins}, namespace)
-        code = _GENERATED[source] = namespace["match"].__code__
+        code = namespace["match"].__code__
+        if len(_GENERATED) < _GENERATED_SIZE:  # shapes are few, unless substitution builds maps per resource
+            _GENERATED[source] = code
     scope = {**_HELPERS, **gen.consts}
     function: Matcher = types.FunctionType(code, scope)
     return function
