@@ -19,6 +19,7 @@ from policy_platform.engines.kyverno.pattern import (
     CompiledPattern,
     PatternError,
     PatternFailure,
+    compile_cached,
     match_pattern,
     path_tuple,
 )
@@ -169,7 +170,7 @@ def _variable_pattern_runner(name: str, message: Any, pattern: Any) -> Runner:
             substituted = substitute_all(resolve_references(pattern) if references else pattern, context)
         except EVAL_ERRORS as exc:
             return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
-        err = match_pattern(resource, substituted)
+        err = compile_cached(substituted).check(resource)
         if err is None:
             return passed
         return _pattern_failure(name, message, context, err)
