@@ -108,8 +108,30 @@ def _type(value: Any) -> str:
 # --- compiled nodes ---------------------------------------------------------------------------------------------------
 
 
+class PatternFailure:
+    """A :class:`PatternError` whose message is built only when read (a failure with a path is usually reported by
+    its path alone)."""
+
+    __slots__ = ("_fail", "path", "skip")
+
+    def __init__(self, fail: _Fail, seen: Seen | None) -> None:
+        self._fail = fail
+        self.skip = fail.kind in _SKIP_KINDS
+        if self.skip:
+            self.path = ""
+        elif fail.kind != NEGATION and seen and not all(seen.values()):
+            self.path = ""  # Kyverno's KeysAreMissing: an anchor key never seen turns the failure into an error
+        else:
+            self.path = "" if fail.rel is None else "/" + fail.rel
+
+    @property
+    def message(self) -> str:
+        return self._fail.msg("/")
+
+
 class CompiledPattern:
-    """A pattern compiled to closures; :meth:`match` is :func:`match_pattern` for it."""
+    """A pattern compiled to matchers; :meth:`match` is :func:`match_pattern` for it, :meth:`check` the same with a
+    lazily built message."""
 
     __slots__ = ("_run", "_stateful", "value")
 
@@ -118,20 +140,16 @@ class CompiledPattern:
         self._stateful = _has_state_keys(value)
         self._run: Matcher = _compile(value, "")
 
-    def match(self, resource: Any) -> PatternError | None:
+    def check(self, resource: Any) -> PatternFailure | None:
         seen: Seen | None = {} if self._stateful else None
         fail = self._run(resource, seen)
-        if fail is None:
+        return None if fail is None else PatternFailure(fail, seen)
+
+    def match(self, resource: Any) -> PatternError | None:
+        failure = self.check(resource)
+        if failure is None:
             return None
-        message = fail.msg("/")
-        if fail.kind in _SKIP_KINDS:
-            return PatternError(message, "", skip=True)
-        path = "" if fail.rel is None else "/" + fail.rel
-        if fail.kind == NEGATION:
-            return PatternError(message, path)
-        if seen and not all(seen.values()):
-            return PatternError(message, "")
-        return PatternError(message, path)
+        return PatternError(failure.message, failure.path, failure.skip)
 
 
 def compile_pattern(pattern: Any) -> CompiledPattern:
@@ -819,6 +837,7 @@ class _Generator:
 
 
 _GENERATED: dict[str, Any] = {}  # source -> code object
+_GENERATED_SIZE = 4096
 _HELPERS: dict[str, Any] = {
     "__builtins__": builtins,
     "_map_structure": None,  # filled below, once the helpers exist
@@ -833,7 +852,9 @@ def _generate_map(pattern: dict[str, Any], rel: str) -> Matcher:
     if code is None:
         namespace: dict[str, Any] = {}
         exec(compile(source, "<pattern>", "exec"), {"__builtins__": builtins}, namespace)
-        code = _GENERATED[source] = namespace["match"].__code__
+        code = namespace["match"].__code__
+        if len(_GENERATED) < _GENERATED_SIZE:  # shapes are few, unless substitution builds maps per resource
+            _GENERATED[source] = code
     scope = {**_HELPERS, **gen.consts}
     function: Matcher = types.FunctionType(code, scope)
     return function

@@ -7,7 +7,7 @@ A :class:`Level` holds one level of a rule (the rule's ``validate`` block, or on
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +15,14 @@ from policy_platform.engines.kyverno.conditions import ConditionError, evaluate_
 from policy_platform.engines.kyverno.context import ContextError, inject, load_entries
 from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search
 from policy_platform.engines.kyverno.operators import OperatorError
-from policy_platform.engines.kyverno.pattern import CompiledPattern, PatternError, match_pattern, path_tuple
+from policy_platform.engines.kyverno.pattern import (
+    CompiledPattern,
+    PatternError,
+    PatternFailure,
+    compile_cached,
+    match_pattern,
+    path_tuple,
+)
 from policy_platform.engines.kyverno.references import ReferenceError_, has_references, resolve_references
 from policy_platform.engines.kyverno.variables import SubstitutionError, substitute_all
 from policy_platform.model.findings import Status
@@ -53,7 +60,7 @@ def _message(rule_name: str, message: Any, context: Any, *, raw_on_error: bool =
     return value
 
 
-def pattern_error_message(rule_name: str, message: Any, context: Any, err: PatternError) -> str:
+def pattern_error_message(rule_name: str, message: Any, context: Any, err: PatternError | PatternFailure) -> str:
     try:
         msg = _message(rule_name, message, context, raw_on_error=False)
     except _Unresolved:
@@ -119,7 +126,7 @@ def compile_level(
 
 def _pattern_runner(name: str, message: Any, plan: CompiledPattern) -> Runner:
     passed = Result(Status.PASS, f"validation rule '{name}' passed.")
-    match = plan.match
+    match = plan.check
     if message and (not isinstance(message, str) or "{{" in message):
 
         def run(context: dict[str, Any], resource: Any) -> Result:
@@ -163,7 +170,7 @@ def _variable_pattern_runner(name: str, message: Any, pattern: Any) -> Runner:
             substituted = substitute_all(resolve_references(pattern) if references else pattern, context)
         except EVAL_ERRORS as exc:
             return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
-        err = match_pattern(resource, substituted)
+        err = compile_cached(substituted).check(resource)
         if err is None:
             return passed
         return _pattern_failure(name, message, context, err)
@@ -171,7 +178,9 @@ def _variable_pattern_runner(name: str, message: Any, pattern: Any) -> Runner:
     return run
 
 
-def _pattern_failure(name: str, message: Any, context: dict[str, Any], err: PatternError) -> Result:
+def _pattern_failure(
+    name: str, message: Any, context: dict[str, Any], err: PatternError | PatternFailure
+) -> Result:
     if err.skip:
         return Result(Status.SKIP, err.message)
     if not err.path:
@@ -181,10 +190,10 @@ def _pattern_failure(name: str, message: Any, context: dict[str, Any], err: Patt
 
 def _any_pattern_runner(name: str, message: Any, plans: list[CompiledPattern]) -> Runner:
     passed = [Result(Status.PASS, f"validation rule '{name}' anyPattern[{idx}] passed.") for idx in range(len(plans))]
-    matchers = [p.match for p in plans]
+    matchers = [p.check for p in plans]
 
     def run(context: dict[str, Any], resource: Any) -> Result:
-        errors: list[PatternError] = []
+        errors: list[PatternFailure] = []
         for idx, match in enumerate(matchers):
             err = match(resource)
             if err is None:
@@ -195,7 +204,7 @@ def _any_pattern_runner(name: str, message: Any, plans: list[CompiledPattern]) -
     return run
 
 
-def _any_pattern_failure(name: str, message: Any, errors: list[PatternError]) -> Result:
+def _any_pattern_failure(name: str, message: Any, errors: Sequence[PatternError | PatternFailure]) -> Result:
     """anyPattern when no pattern matched: any failure fails (messages joined), else every pattern skipped."""
     failed: list[str] = []
     skipped: list[str] = []
