@@ -129,7 +129,7 @@ class KyvernoEngine:
         # per-engine intern table of outcomes: (policy id, rule id, status, message, path, properties id) → outcome
         self._outcomes: dict[tuple[Any, ...], tuple[Policy, Rule, RuleOutcome]] = {}
         # per-engine memo of each rule's route in evaluate_resource (see _route)
-        self._routes: dict[int, tuple[Rule, int]] = {}
+        self._routes: dict[int, tuple[Rule, int, Any]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -261,7 +261,11 @@ class KyvernoEngine:
                 if code == 1:
                     result = self._cel(rule, resource, req, activations)
                 elif code == 2 and operation != "DELETE":
-                    result = validate_level(rule.level, ctx, resource, top=True)
+                    run = route[2]  # the level's compiled runner: what validate_level(top=True) calls
+                    if run is not None:
+                        result = run(ctx, resource)
+                    else:
+                        result = validate_level(rule.level, ctx, resource, top=True)
                 else:
                     result = self._rule(loaded, policy, rule, ctx, resource, req, activations)
                 if result is None:
@@ -303,7 +307,7 @@ class KyvernoEngine:
                     break
         return out
 
-    def _route(self, rule: Rule) -> tuple[Rule, int]:
+    def _route(self, rule: Rule) -> tuple[Rule, int, Any]:
         """How ``evaluate_resource`` may run ``rule`` when the run has no exceptions and no per-rule values: 1 = the
         cel handler directly, 2 = its validation level directly, 0 = through :meth:`_rule` (memoized per rule)."""
         data = rule.data
@@ -313,7 +317,7 @@ class KyvernoEngine:
                 code = 1
             elif rule.handler in ("pattern", "anyPattern", "deny", "foreach") and rule.level is not None:
                 code = 2
-        route = (rule, code)
+        route = (rule, code, getattr(rule.level, "run", None) if code == 2 else None)
         if len(self._routes) < 100_000:
             self._routes[id(rule)] = route  # holds the rule, so its id is not reused while cached
         return route
