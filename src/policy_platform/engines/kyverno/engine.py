@@ -27,6 +27,8 @@ from policy_platform.errors import PolicyLoadError
 from policy_platform.model.findings import Status
 
 OFFLINE = ("mutate", "generate", "verifyImages")
+_FAIL = Status.FAIL
+_DECIDED = frozenset({Status.PASS, Status.FAIL})  # statuses that end an applyRules: One policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +129,10 @@ class KyvernoEngine:
         # per-engine memo of the CREATE-request candidates per (loaded, group, version, kind, namespace)
         self._static: dict[tuple[Any, ...], tuple[LoadedPolicies, list[tuple[Policy, tuple[Rule, ...] | None]]]] = {}
         # per-engine intern table of outcomes: (policy id, rule id, status, message, path, properties id) → outcome
-        self._outcomes: dict[tuple[Any, ...], tuple[Policy, Rule, RuleOutcome]] = {}
-        # per-engine memo of each rule's route in evaluate_resource (see _route)
-        self._routes: dict[int, tuple[Rule, int, Any]] = {}
+        self._outcomes: dict[tuple[Any, ...], tuple[Rule, RuleOutcome]] = {}
+        # per-engine memo of the routes of a rule set in evaluate_resource (see _route): id → (rules, routes)
+        self._routes: dict[int, tuple[tuple[Rule, ...], list[list[Any]]]] = {}
+        self._route_of: dict[int, list[Any]] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     def load(self, policies: Sequence[PolicyDocument]) -> LoadedPolicies:
@@ -251,12 +254,18 @@ class KyvernoEngine:
                 if len(self._props) < 100_000:
                     self._props[(id(policy), namespace)] = props
             action = props["action"]
-            for rule in applicable:
-                # the common rules (no context, no preconditions, nothing from a values file or an exception) go
-                # straight to their handler; everything else through _rule
-                route = routes.get(id(rule))
-                if route is None or route[0] is not rule:
-                    route = self._route(rule)
+            scored = policy.scored
+            apply_one = policy.apply_one
+            is_create = operation == "CREATE"
+            # the common rules (no context, no preconditions, nothing from a values file or an exception) go
+            # straight to their handler; everything else through _rule. Routes per rule, looked up per rule set
+            # (match results are memoized, so the same tuple recurs; the entry holds it, so its id stays unique)
+            found = routes.get(id(applicable))
+            if found is None or found[0] is not applicable:
+                found = (applicable, [self._route(rule) for rule in applicable])
+                if len(routes) < 100_000:
+                    routes[id(applicable)] = found
+            for rule, route in zip(applicable, found[1], strict=True):
                 code = route[1] if direct else 0
                 if code == 1:
                     result = self._cel(rule, resource, req, activations)
@@ -270,25 +279,32 @@ class KyvernoEngine:
                     result = self._rule(loaded, policy, rule, ctx, resource, req, activations)
                 if result is None:
                     continue
+                if is_create and result is route[3] and props is route[4]:
+                    # the handler returned the very result it gave last time (handlers share their constant
+                    # results): same outcome as last time for this rule
+                    outcome = route[5]
+                    out.append(outcome)
+                    if apply_one and outcome.status in _DECIDED:
+                        break
+                    continue
                 status = result.status
-                if (
-                    status is Status.FAIL
-                    and operation == "UPDATE"
-                    and action == "Enforce"
-                    and rule.handler in ("pattern", "anyPattern")
-                ):
-                    validate = rule.data.get("validate") or {}
-                    if validate.get("allowExistingViolations", True) is not False:
+                if status is _FAIL:
+                    if (
+                        operation == "UPDATE"
+                        and action == "Enforce"
+                        and rule.handler in ("pattern", "anyPattern")
+                        and (rule.data.get("validate") or {}).get("allowExistingViolations", True) is not False
+                    ):
                         status = Status.SKIP
-                if status is Status.FAIL and not policy.scored:
-                    status = Status.WARN
+                    elif not scored:
+                        status = Status.WARN
                 # equal outcomes (most passes, many failures) are one shared frozen object: building a RuleOutcome
                 # costs ~4 µs, the lookup ~0.3 µs
-                # (the entry holds policy, rule and, through the outcome, props alive, so their ids stay unique)
-                key = (id(policy), id(rule), status, result.message, result.path, id(props))
+                # (the entry holds rule and, through the outcome, props alive, so their ids stay unique)
+                key = (id(rule), status, result.message, result.path, id(props))
                 entry = interned.get(key)
                 if entry is not None:
-                    outcome = entry[2]
+                    outcome = entry[1]
                 else:
                     outcome = RuleOutcome(
                         policy=policy.name,
@@ -301,15 +317,22 @@ class KyvernoEngine:
                         properties=props,
                     )
                     if len(interned) < 200_000:
-                        interned[key] = (policy, rule, outcome)
+                        interned[key] = (rule, outcome)
+                if is_create:
+                    route[3] = result  # compared by identity next time
+                    route[4] = props
+                    route[5] = outcome
                 out.append(outcome)
-                if policy.apply_one and status in (Status.PASS, Status.FAIL):
+                if apply_one and status in _DECIDED:
                     break
         return out
 
-    def _route(self, rule: Rule) -> tuple[Rule, int, Any]:
-        """How ``evaluate_resource`` may run ``rule`` when the run has no exceptions and no per-rule values: 1 = the
-        cel handler directly, 2 = its validation level directly, 0 = through :meth:`_rule` (memoized per rule)."""
+    def _route(self, rule: Rule) -> list[Any]:
+        """How ``evaluate_resource`` runs ``rule`` (memoized per rule): ``[rule, code, runner, last result, last
+        properties, last outcome]``. Code 1 = the cel handler directly, 2 = its validation level's runner directly,
+        0 = through :meth:`_rule`; 1 and 2 apply only when the run has no exceptions and no per-rule values. The last
+        three slots remember the outcome of the last CREATE evaluation, reused when the handler returns the same
+        result object again."""
         data = rule.data
         code = 0
         if not rule.load_error and not data.get("context") and data.get("preconditions") is None:
@@ -317,9 +340,12 @@ class KyvernoEngine:
                 code = 1
             elif rule.handler in ("pattern", "anyPattern", "deny", "foreach") and rule.level is not None:
                 code = 2
-        route = (rule, code, getattr(rule.level, "run", None) if code == 2 else None)
-        if len(self._routes) < 100_000:
-            self._routes[id(rule)] = route  # holds the rule, so its id is not reused while cached
+        found = self._route_of.get(id(rule))
+        if found is not None and found[0] is rule:
+            return found  # one route (and last-outcome memory) per rule, shared by the rule sets holding it
+        route = [rule, code, getattr(rule.level, "run", None) if code == 2 else None, None, None, None]
+        if len(self._route_of) < 100_000:
+            self._route_of[id(rule)] = route  # holds the rule, so its id is not reused while cached
         return route
 
     def _match_entry(self, policy: Policy) -> tuple[Policy, tuple[bool, bool, bool], dict[Any, tuple[Rule, ...]]]:
