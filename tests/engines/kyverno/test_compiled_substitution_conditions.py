@@ -156,6 +156,9 @@ def test_substitute_all_documents() -> None:
     assert var_mod.substitute_all({1: "{{s}}", None: "v"}, CONTEXTS[0]) == {"1": "plain", "null": "v"}
     keep = {1: "no"}
     assert var_mod.substitute_all(keep, {}) is keep
+    mixed = {"{{s}}": "a", "b": ["{{num}}", 1], 1: "{{s}}"}
+    assert var_mod.substitute_all(mixed, CONTEXTS[0]) == {"plain": "a", "b": [2.0, 1], "1": "plain"}
+    assert var_mod.substitute_all([{"k": 1}, "x", None, ["{{t}}"]], CONTEXTS[0]) == [{"k": 1}, "x", None, [True]]
 
 
 CONDITIONS: list[Any] = [
@@ -345,6 +348,10 @@ ORDER_OPERANDS: list[Any] = [
     "v1.9.0",
     "2Gi",
     "500m",
+    "x" * 600,
+    "x" * 599 + "y",
+    "x*",
+    "1" * 300,
 ]
 
 

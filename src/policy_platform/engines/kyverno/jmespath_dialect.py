@@ -263,6 +263,8 @@ def _field(key: str) -> Compiled:
 def _chain(keys: tuple[str, ...]) -> Compiled:
     if len(keys) == 1:
         return _field(keys[0])
+    if len(keys) <= _UNROLL:
+        return _unrolled(keys, soft=False)
 
     def chain(value: Any) -> Any:
         for key in keys:
@@ -278,22 +280,41 @@ def _chain(keys: tuple[str, ...]) -> Compiled:
     return chain
 
 
+_UNROLL = 8  # field chains up to this length are generated as straight-line code (no loop over the keys)
+
+
+def _unrolled(keys: tuple[str, ...], *, soft: bool) -> Compiled:
+    """A field chain as one straight-line function, the same steps as the loops in :func:`_chain` (raw: a missing key
+    raises UnknownKeyError) and :func:`_soft_chain` (a missing key gives null). Only the number of steps is written
+    into the source; the keys are names bound in the function's globals."""
+    lines = ["def chain(value):"]
+    for i in range(len(keys)):
+        lines += ["    if not isinstance(value, dict):", "        return None"]
+        if soft:
+            lines.append(f"    value = value.get(k{i})")
+        else:
+            lines += [
+                "    try:",
+                f"        value = value[k{i}]",
+                "    except KeyError:",
+                f"        raise UnknownKeyError(k{i}) from None",
+            ]
+    lines.append("    return value")
+    namespace: dict[str, Any] = {f"k{i}": key for i, key in enumerate(keys)}
+    namespace.update(isinstance=isinstance, dict=dict, KeyError=KeyError, UnknownKeyError=UnknownKeyError)
+    exec("\n".join(lines), namespace)  # a fixed template: the keys are values in the namespace, never source
+    chain: Compiled = namespace["chain"]
+    return chain
+
+
 def _soft_chain(keys: tuple[str, ...]) -> Compiled:
     """A field chain where a missing key gives null (the same as a null value: every later field is null too)."""
     if len(keys) == 1:
         key = keys[0]
         return lambda value: value.get(key) if isinstance(value, dict) else None
 
-    if len(keys) == 2:
-        first, second = keys
-
-        def chain2(value: Any) -> Any:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(first)
-            return value.get(second) if isinstance(value, dict) else None
-
-        return chain2
+    if len(keys) <= _UNROLL:
+        return _unrolled(keys, soft=True)
 
     def chain(value: Any) -> Any:
         for key in keys:

@@ -46,6 +46,9 @@ def compile_re2(pattern: str) -> Any:
         raise ValueError(f"invalid regular expression {pattern!r} (RE2 syntax): {exc}") from None
 
 
+_MEMO_TEXT = 512  # the longest text whose regex_match result is memoised (bounds the memo's memory)
+
+
 @lru_cache(maxsize=65536)
 def _regex_found(regex: str, text: str) -> bool:
     """Whether ``regex`` (RE2) matches somewhere in ``text``; memoised, the same pairs recur across resources."""
@@ -156,7 +159,10 @@ class KyvernoFunctions(functions.Functions):  # type: ignore[misc]
 
     @signature({"types": ["string"]}, {"types": ["string", "number"]})
     def _func_regex_match(self, regex: str, value: Any) -> bool:
-        return _regex_found(regex, _text(value))
+        text = _text(value)
+        if len(text) > _MEMO_TEXT:  # long texts are rarely repeated: not kept
+            return compile_re2(regex).search(text) is not None
+        return _regex_found(regex, text)
 
     @signature({"types": ["string"]}, {"types": ["string", "number"]}, {"types": ["string", "number"]})
     def _func_regex_replace_all(self, regex: str, src: Any, repl: Any) -> str:

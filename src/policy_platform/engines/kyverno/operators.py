@@ -99,6 +99,9 @@ def _string_equal(key: str, value: Any) -> bool | None:
     return wildcard.match(value, key)
 
 
+_MEMO_TEXT = 512  # the longest key + value pair whose string comparisons are memoised (bounds the memos' memory)
+
+
 @lru_cache(maxsize=65536)
 def _strings_equal(key: str, value: str) -> bool:
     """Equals of two strings (memoised: the same pairs recur across resources)."""
@@ -113,7 +116,7 @@ def equals(key: Any, value: Any) -> bool:
     if isinstance(key, float):
         return _float_equal(key, value)
     if isinstance(key, str):
-        if type(value) is str:
+        if type(value) is str and len(key) + len(value) <= _MEMO_TEXT:
             return _strings_equal(key, value)
         return bool(_string_equal(key, value))
     if isinstance(key, dict | list):
@@ -129,7 +132,7 @@ def not_equals(key: Any, value: Any) -> bool:
     if isinstance(key, float):
         return not _float_equal(key, value)
     if isinstance(key, str):
-        if type(value) is str:
+        if type(value) is str and len(key) + len(value) <= _MEMO_TEXT:
             return _strings_not_equal(key, value)
         return _string_not_equal(key, value)
     if isinstance(key, dict | list):
@@ -376,7 +379,7 @@ def _order(key: Any, value: Any) -> int | None:
         v = _finite_number(value)
         if k is not None and v is not None and (type(value) is not str or parse_duration(value) is None):
             return (k > v) - (k < v)
-    elif kind is str and type(value) is str:
+    elif kind is str and type(value) is str and len(key) + len(value) <= _MEMO_TEXT:
         return _strings_order(key, value)
     return _general_order(key, value)
 

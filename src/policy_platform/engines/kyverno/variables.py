@@ -396,9 +396,12 @@ def substitute_all(document: Any, context: Any, path: tuple[str, ...] = ()) -> A
     """
     if isinstance(document, str):
         return substitute_string(document, context, path) if "{{" in document else document
-    if isinstance(document, dict | list):
+    if isinstance(document, _CONTAINERS):
         return _walk(document, context, path)[0]
     return document
+
+
+_CONTAINERS = (dict, list)
 
 
 def _walk(document: Any, context: Any, path: tuple[str, ...]) -> tuple[Any, bool]:
@@ -408,11 +411,11 @@ def _walk(document: Any, context: Any, path: tuple[str, ...]) -> tuple[Any, bool
             return substitute_string(document, context, path), True
         return document, False
     if isinstance(document, dict):
-        if not all(isinstance(key, str) for key in document):
-            return _walk_any_keys(document, context, path)
         out: dict[str, Any] = {}
         found = False
         for key, item in document.items():
+            if type(key) is not str:  # start again on the general path (what ran so far has no side effect)
+                return _walk_any_keys(document, context, path)
             if "{{" in key:
                 found = True
                 new_key = substitute_string(key, context, path)
@@ -420,17 +423,35 @@ def _walk(document: Any, context: Any, path: tuple[str, ...]) -> tuple[Any, bool
                     new_key = to_json(new_key)
             else:
                 new_key = key
-            value, held = _walk(item, context, (*path, key))
-            found = found or held
-            out[new_key] = value
+            if isinstance(item, str):  # a leaf, without the recursive call
+                if "{{" in item:
+                    found = True
+                    out[new_key] = substitute_string(item, context, (*path, key))
+                else:
+                    out[new_key] = item
+            elif isinstance(item, _CONTAINERS):
+                value, held = _walk(item, context, (*path, key))
+                found = found or held
+                out[new_key] = value
+            else:
+                out[new_key] = item
         return (out, True) if found else (document, False)
     if isinstance(document, list):
         items: list[Any] = []
         found = False
         for i, item in enumerate(document):
-            value, held = _walk(item, context, (*path, str(i)))
-            found = found or held
-            items.append(value)
+            if isinstance(item, str):
+                if "{{" in item:
+                    found = True
+                    items.append(substitute_string(item, context, (*path, str(i))))
+                else:
+                    items.append(item)
+            elif isinstance(item, _CONTAINERS):
+                value, held = _walk(item, context, (*path, str(i)))
+                found = found or held
+                items.append(value)
+            else:
+                items.append(item)
         return (items, True) if found else (document, False)
     return document, False
 
