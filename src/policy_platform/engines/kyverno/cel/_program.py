@@ -269,18 +269,19 @@ def _compile(
         program = _cel().compile(rewritten)
     except (ValueError, RuntimeError) as err:
         raise CelError(f"{location}: {what} {one_line!r}: {_compile_message(str(err))}") from None
+    compiled = compile_expression(source) if variables is None else compile_expression(source, variables)
     fast: Any = None
     paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
     roots = _roots(rewritten)
-    try:
-        bound, found = bind_object_paths(rewritten)
-        if found:
-            fast = _cel().compile(bound)
-            paths = tuple((name, path, has) for name, (path, has) in found.items())
-            roots = _roots(bound)
-    except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
-        fast, paths, roots = None, (), _roots(rewritten)
-    compiled = compile_expression(source) if variables is None else compile_expression(source, variables)
+    if compiled is None:  # the Rust engine will run it: read object paths into variables (cheaper for the engine)
+        try:
+            bound, found = bind_object_paths(rewritten)
+            if found:
+                fast = _cel().compile(bound)
+                paths = tuple((name, path, has) for name, (path, has) in found.items())
+                roots = _roots(bound)
+        except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
+            fast, paths, roots = None, (), _roots(rewritten)
     return _Program(source, program, refs, fast, paths, roots, compiled), rewritten
 
 
