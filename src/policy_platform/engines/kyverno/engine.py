@@ -579,10 +579,11 @@ class KyvernoEngine:
             return passed  # type: ignore[no-any-return]
         if status == "fail":
             memo = compiled_validation.memo  # one (immutable) result per message
-            denied: Result | None = memo.get(res)
+            key = ("fail", res.message)
+            denied: Result | None = memo.get(key)
             if denied is None:
                 denied = Result(Status.FAIL, res.message)
                 if len(memo) < 1000:
-                    memo[res] = denied
+                    memo[key] = denied
             return denied
         return Result(Status.ERROR, res.message)

@@ -265,6 +265,14 @@ EXPRESSIONS = [
     "has(object.spec.nothing.x)", "has(optional.of({'a': {'b': 1}}).a.b)", "!has(optional.none().a.b)",
     "has({'a': optional.none()}.a.b)", "has({'a': 1}.a.b)", "has(1.a.b)", "!has(object.spec.containers[0].image.x)",
     "object.spec.containers.all(c, !has(c.securityContext) || !has(c.securityContext.capabilities.add) || false)",
+    # comprehensions written inline by the code generator
+    "[1, 2, 3].filter(x, x > 1, true)", "[1, 2].exists_one(x, y, x == 1)", "{'a': 1, 'b': 2}.filter(k, k == 'a')",
+    "{'a': 1}.map(k, k)", "[1, 2].map(x, x > 1, x * 10)", "[1, 2].map(x, object.nope, x)",
+    "[1, 2].filter(x, object.nope)", "[1, 2].map(x, object.nope)", "[].map(x, object.nope)", "[].exists_one(x, 1)",
+    "[1, 1].exists_one(x, x == 1)", "object.spec.containers.filter(c, c.name == 'b').map(c, c.image)",
+    "object.spec.containers.map(c, c.?securityContext.?privileged.orValue(false))",
+    "object.spec.containers.filter(c, c.securityContext.privileged == false)", "1.filter(x, true)",
+    "object.spec.containers.map(c, c.name).filter(n, n.startsWith('a')).size() == 1",
 ]
 
 

@@ -331,6 +331,8 @@ class _Gen:
         literal_only = all(isinstance(p, Literal) for p in parts)  # folded by the closure compiler
         if target is not None and not namespaced and name in ("all", "exists"):
             return self.quantifier(node, target, scope)
+        if target is not None and not namespaced and name in ("filter", "map", "exists_one"):
+            return self.comprehension(node, target, scope)
         if namespaced or literal_only:
             return self.closure(node, scope)
         if name in _TEXT and len(parts) == 2:
@@ -403,6 +405,39 @@ class _Gen:
         self.dedent()
         self.emit("else:")
         self.emit(f"    {t} = {v}")
+        return t
+
+    def comprehension(self, node: Call, target: Node, scope: dict[str, int]) -> str:
+        """``filter``, ``map`` (with its optional filter) and ``exists_one`` (see ``_Compiler.macro``): errors are
+        not absorbed, a non-boolean predicate is a no-overload error of ``_?_:_``."""
+        name = node.name
+        if len(node.args) not in (2, 3) or not isinstance(node.args[0], Ident):
+            return self.closure(node, scope)
+        var = node.args[0].name
+        items = self.gen(target, scope)
+        slot = self.compiler.slot()
+        inner = {**scope, var: slot}
+        t = self.tmp()
+        self.inlined += 1
+        self.emit(f"{t} = 0" if name == "exists_one" else f"{t} = []")
+        self.emit(f"for frame[{slot}] in ({items} if type({items}) is list else _items({name!r}, {items})):")
+        self.indent()
+        if name == "map" and len(node.args) == 3:
+            keep = self.gen(node.args[1], inner)
+            self.emit(f"if {keep} is False: continue")
+            self.emit(f"if {keep} is not True: raise _no_overload('_?_:_', {keep})")
+        b = self.gen(node.args[-1], inner)
+        if name == "map":
+            self.emit(f"{t}.append({b})")
+        elif name == "filter":
+            self.emit(f"if {b} is True: {t}.append(frame[{slot}])")
+            self.emit(f"elif {b} is not False: raise _no_overload('_?_:_', {b})")
+        else:
+            self.emit(f"if {b} is not True and {b} is not False: raise _no_overload('_?_:_', {b})")
+            self.emit(f"{t} += {b}")
+        self.dedent()
+        if name == "exists_one":
+            self.emit(f"{t} = {t} == 1")
         return t
 
     def quantifier(self, node: Call, target: Node, scope: dict[str, int]) -> str:

@@ -174,9 +174,45 @@ class CompiledValidation:
     variable_programs: RuleVariables = field(default_factory=RuleVariables, repr=False, compare=False)
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # for callers (e.g. result objects)
 
-    def evaluate(self, activation: ResourceActivation, error_status: Literal["fail", "error"] = "fail") -> CelResult:
+    def evaluate(
+        self, activation: ResourceActivation, error_status: Literal["fail", "error"] = "fail", params: Any = None
+    ) -> CelResult:
         """:func:`evaluate_validation` on an activation (the engine's per-rule call)."""
-        return _evaluate_validation(self, activation, None, error_status)
+        bindings = activation._bindings
+        if params is not None or bindings["params"] is not None:
+            activation._set_params(params)
+        slow: list[Interpreter] = []
+        roots = activation._roots
+        cache = activation._shared
+        for index, validation in enumerate(self.validations):
+            expr = validation.expr
+            program = expr.compiled
+            try:
+                if program is None:
+                    result = _fallback(activation, expr, slow, self.variables)
+                else:
+                    try:
+                        result = program.fn([cache, *roots, *program.pad])
+                    except CelRuntimeError:
+                        raise
+                    except Exception:  # not covered by the closures
+                        result = _fallback(activation, expr, slow, self.variables)
+            except CelRuntimeError as err:
+                return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {err}")
+            if result is True:
+                continue
+            # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
+            if validation.message_expression is None:  # a static message: one (immutable) result per validation
+                key = ("denied", index)
+                denied: CelResult | None = self.memo.get(key)
+                if denied is None:
+                    denied = self.memo[key] = CelResult("fail", _failure_message(validation, _no_run))
+                return denied
+            return CelResult(
+                "fail",
+                _failure_message(validation, lambda e: _evaluate(activation, e, cache, slow, self.variables)),
+            )
+        return _PASS
 
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
@@ -233,18 +269,19 @@ def _compile(
         program = _cel().compile(rewritten)
     except (ValueError, RuntimeError) as err:
         raise CelError(f"{location}: {what} {one_line!r}: {_compile_message(str(err))}") from None
+    compiled = compile_expression(source) if variables is None else compile_expression(source, variables)
     fast: Any = None
     paths: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
     roots = _roots(rewritten)
-    try:
-        bound, found = bind_object_paths(rewritten)
-        if found:
-            fast = _cel().compile(bound)
-            paths = tuple((name, path, has) for name, (path, has) in found.items())
-            roots = _roots(bound)
-    except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
-        fast, paths, roots = None, (), _roots(rewritten)
-    compiled = compile_expression(source) if variables is None else compile_expression(source, variables)
+    if compiled is None:  # the Rust engine will run it: read object paths into variables (cheaper for the engine)
+        try:
+            bound, found = bind_object_paths(rewritten)
+            if found:
+                fast = _cel().compile(bound)
+                paths = tuple((name, path, has) for name, (path, has) in found.items())
+                roots = _roots(bound)
+        except (CelSyntaxError, ValueError, RuntimeError):  # keep the plain program
+            fast, paths, roots = None, (), _roots(rewritten)
     return _Program(source, program, refs, fast, paths, roots, compiled), rewritten
 
 
@@ -640,47 +677,7 @@ def evaluate_validation(
     An evaluation error yields ``error_status`` (``fail`` like Kyverno 1.13, see the module docstring).
     """
     act = _activation(activation, obj=obj, old_object=old_object, request=request, namespace_object=namespace_object)
-    return _evaluate_validation(compiled, act, params, error_status)
-
-
-def _evaluate_validation(
-    compiled: CompiledValidation, act: ResourceActivation, params: Any, error_status: Literal["fail", "error"]
-) -> CelResult:
-    bindings = act._bindings
-    if params is not None or bindings["params"] is not None:
-        act._set_params(params)
-    slow: list[Interpreter] = []
-    roots = act._roots
-    cache = act._shared
-    for index, validation in enumerate(compiled.validations):
-        expr = validation.expr
-        program = expr.compiled
-        try:
-            if program is None:
-                result = _fallback(act, expr, slow, compiled.variables)
-            else:
-                try:
-                    result = program.fn([cache, *roots, *program.pad])
-                except CelRuntimeError:
-                    raise
-                except Exception:  # not covered by the closures
-                    result = _fallback(act, expr, slow, compiled.variables)
-        except CelRuntimeError as err:
-            return CelResult(error_status, f"expression '{expr.source.strip()}' resulted in error: {err}")
-        if result is True:
-            continue
-        # like Kubernetes: anything but true (false, or a non-boolean value) denies with the failure message
-        if validation.message_expression is None:  # a static message: one (immutable) result per validation
-            key = ("denied", index)
-            denied: CelResult | None = compiled.memo.get(key)
-            if denied is None:
-                denied = compiled.memo[key] = CelResult("fail", _failure_message(validation, _no_run))
-            return denied
-        return CelResult(
-            "fail",
-            _failure_message(validation, lambda e: _evaluate(act, e, cache, slow, compiled.variables)),
-        )
-    return _PASS
+    return compiled.evaluate(act, error_status, params)
 
 
 def _no_run(expr: _Program) -> Any:

@@ -88,8 +88,22 @@ def _scan_string(src: str, i: int) -> int:
     raise CelSyntaxError(f"unterminated string literal at column {i + 1}")
 
 
+_TOKENS: dict[str, list[Token]] = {}
+_TREES: dict[str, Node] = {}
+
+
 def tokenize(src: str) -> list[Token]:
-    """Split CEL source into tokens (comments and whitespace dropped)."""
+    """Split CEL source into tokens (comments and whitespace dropped). Memoized: callers must not modify the list."""
+    found = _TOKENS.get(src)
+    if found is None:
+        found = _tokenize(src)
+        if len(_TOKENS) >= 4096:
+            _TOKENS.clear()
+        _TOKENS[src] = found
+    return found
+
+
+def _tokenize(src: str) -> list[Token]:
     out: list[Token] = []
     i = 0
     n = len(src)
@@ -448,8 +462,14 @@ class _Parser:
 
 
 def parse(src: str) -> Node:
-    """Parse CEL source into our small AST; raises :class:`CelSyntaxError`."""
-    return _Parser(src).parse()
+    """Parse CEL source into our small AST (immutable, memoized); raises :class:`CelSyntaxError`."""
+    tree = _TREES.get(src)
+    if tree is None:
+        tree = _Parser(src).parse()
+        if len(_TREES) >= 4096:
+            _TREES.clear()
+        _TREES[src] = tree
+    return tree
 
 
 _OPT_METHODS = frozenset({"optMap", "optFlatMap", "orValue", "or"})
