@@ -98,13 +98,34 @@ def _encode(results: list[ResourceResult]) -> _Encoded:
     return table, outcomes, out
 
 
-def _decode(encoded: _Encoded) -> list[ResourceResult]:
+def _decode(encoded: _Encoded, shared: dict[Any, Any] | None = None) -> list[ResourceResult]:
+    """Results of one file; with ``shared`` (one dict per run), equal outcomes of different files are one object
+    too: table entries are canonicalized by value, then outcomes by (entry, status, message, path)."""
     table, outcomes, rows = encoded
     status = _STATUS
     built: list[RuleOutcome] = []
-    for t, st, message, path in outcomes:
-        policy, rule, severity, origin, properties = table[t]
-        built.append(RuleOutcome(policy, rule, status[st], message, path, severity, origin, properties))
+    if shared is None:
+        for t, st, message, path in outcomes:
+            policy, rule, severity, origin, properties = table[t]
+            built.append(RuleOutcome(policy, rule, status[st], message, path, severity, origin, properties))
+    else:
+        entries: list[Any] = []
+        for entry in table:
+            key = (*entry[:4], tuple(entry[4].items()))
+            found = shared.get(key)
+            if found is None:
+                found = shared[key] = (key, entry)
+            entries.append(found)
+        for t, st, message, path in outcomes:
+            entry_key, entry = entries[t]
+            key = (entry_key, st, message, path)
+            outcome = shared.get(key)
+            if outcome is None:
+                policy, rule, severity, origin, properties = entry
+                outcome = shared[key] = RuleOutcome(
+                    policy, rule, status[st], message, path, severity, origin, properties
+                )
+            built.append(outcome)
     get = built.__getitem__
     return [
         ResourceResult(file, line, api_version, kind, namespace, name, tuple(map(get, indexes)))
@@ -165,8 +186,9 @@ def apply(
             # small tasks (one file each for up to 64 files per worker): no long tail with one worker idle, and a
             # worker never holds several files' results at once
             chunks = pool.imap(_evaluate_file, files, chunksize=max(1, len(files) // (workers * 32)))
+            shared: dict[Any, Any] = {}
             for encoded, errors, p, e in chunks:
-                out.resources.extend(_decode(encoded))
+                out.resources.extend(_decode(encoded, shared))
                 out.errors.extend(errors)
                 parse += p
                 evaluate += e
