@@ -442,18 +442,34 @@ def evaluate_pod_security(
     if not failures:
         return PodSecurityResult("pass", f"Validation rule '{rule_name}' passed.")
     kind = str(resource.get("kind") or "")
-    checks = tuple(
-        CheckFailure(
-            f.id,
-            f.result.reason,
-            f.result.detail,
-            tuple(e.with_field(_convert_field(e.field, kind)) for e in f.errors),
-        )
-        for f in failures
-    )
-    text = "".join(
-        f"(Forbidden reason: {c.reason}, field error list: [{', '.join(_format_error(e) for e in c.errors)}])"
-        for c in checks
-    )
+    # a failure no exclusion changed (exclusions only remove errors) is formatted once per resource: rules of the
+    # same level share the check results, so they share the text too
+    formatted: dict[Any, Any] = {} if memo is None else memo.setdefault("formatted", {})
+    checks: list[CheckFailure] = []
+    chunks: list[str] = []
+    for f in failures:
+        if len(f.errors) == len(f.result.errors):
+            key = (f.id, id(f.result), kind)
+            hit = formatted.get(key)
+            if hit is None or hit[0] is not f.result:
+                hit = formatted[key] = (f.result, *_format_failure(f, kind))
+            check, chunk = hit[1], hit[2]
+        else:
+            check, chunk = _format_failure(f, kind)
+        checks.append(check)
+        chunks.append(chunk)
+    text = "".join(chunks)
     message = f"Validation rule '{rule_name}' failed. It violates PodSecurity \"{spec.get('level')}:{version}\": {text}"
-    return PodSecurityResult("fail", message, checks)
+    return PodSecurityResult("fail", message, tuple(checks))
+
+
+def _format_failure(f: _Failure, kind: str) -> tuple[CheckFailure, str]:
+    """A failing check with its field paths rewritten for ``kind``, and its ``(Forbidden reason: …)`` text."""
+    check = CheckFailure(
+        f.id,
+        f.result.reason,
+        f.result.detail,
+        tuple(e.with_field(_convert_field(e.field, kind)) for e in f.errors),
+    )
+    errors = ", ".join(_format_error(e) for e in check.errors)
+    return check, f"(Forbidden reason: {check.reason}, field error list: [{errors}])"
