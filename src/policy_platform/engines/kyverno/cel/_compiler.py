@@ -83,9 +83,13 @@ _ROOT_INDEX = {name: 1 + i for i, name in enumerate(ROOT_ORDER)}
 _FIRST_SLOT = 1 + len(ROOT_ORDER)
 
 
+_ROOT_VALUES = operator.itemgetter(*ROOT_ORDER)
+
+
 def roots_of(bindings: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values of the bindings in ``ROOT_ORDER`` (what a frame holds after the variable state)."""
-    return tuple(bindings[name] for name in ROOT_ORDER)
+    values: tuple[Any, ...] = _ROOT_VALUES(bindings)
+    return values
 
 _NAMESPACES = ("optional", "cel", "sets", "strings")
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter", "optMap", "optFlatMap"})
