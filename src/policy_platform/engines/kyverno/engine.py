@@ -529,7 +529,6 @@ class KyvernoEngine:
         compiled = rule.compiled
         if compiled is None:
             return Result(Status.ERROR, "cel support not available")
-        compiled_validation, compiled_pre = compiled
         activation = activations.get(req.operation)
         if activation is None:  # once per resource and operation
             try:
@@ -552,6 +551,8 @@ class KyvernoEngine:
             # compiled closures read the bindings directly; the Rust engine (fallback only) binds them lazily
             activation.prepare(self._cel_programs(activations.get("plan") or ()))
             activations[req.operation] = activation
+        compiled_validation, compiled_pre = compiled
+        memo = compiled_validation.memo
         if compiled_pre is not None:
             try:
                 ok = compiled_pre.evaluate(activation)
@@ -564,6 +565,25 @@ class KyvernoEngine:
                 return Result(Status.ERROR, f"failed to evaluate cel preconditions: {exc}")
             if not ok:
                 return Result(Status.SKIP, "cel preconditions not met")
+        # the rule's runner (by rule name; see CompiledValidation.runner): one call for the common outcomes, giving
+        # the rule's one (immutable) pass result and one (immutable) result per static failure message
+        run = memo.get(rule.name)
+        if run is None:
+
+            def denied(message: str) -> Result:
+                key = ("fail", message)
+                found: Result | None = memo.get(key)
+                if found is None:
+                    found = Result(Status.FAIL, message)
+                    if len(memo) < 1000:
+                        memo[key] = found
+                return found
+
+            passed = Result(Status.PASS, f"validation rule '{rule.name}' passed.")
+            run = memo[rule.name] = (compiled_validation.runner(passed, denied), passed, denied)
+        result: Result | None = run[0](activation)
+        if result is not None:
+            return result
         try:
             res = compiled_validation.evaluate(activation)
         except Exception as exc:
@@ -572,18 +592,7 @@ class KyvernoEngine:
         if status == "pass":
             if res.message:
                 return Result(Status.PASS, res.message)
-            memo = compiled_validation.memo  # one (immutable) pass result per rule
-            passed = memo.get(rule.name)
-            if passed is None:
-                passed = memo[rule.name] = Result(Status.PASS, f"validation rule '{rule.name}' passed.")
-            return passed  # type: ignore[no-any-return]
+            return run[1]  # type: ignore[no-any-return]
         if status == "fail":
-            memo = compiled_validation.memo  # one (immutable) result per message
-            key = ("fail", res.message)
-            denied: Result | None = memo.get(key)
-            if denied is None:
-                denied = Result(Status.FAIL, res.message)
-                if len(memo) < 1000:
-                    memo[key] = denied
-            return denied
+            return run[2](res.message)  # type: ignore[no-any-return]
         return Result(Status.ERROR, res.message)

@@ -133,16 +133,19 @@ class CompiledPattern:
     """A pattern compiled to matchers; :meth:`match` is :func:`match_pattern` for it, :meth:`check` the same with a
     lazily built message."""
 
-    __slots__ = ("_run", "_stateful", "value")
+    __slots__ = ("matcher", "stateful", "value")
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        self._stateful = _has_state_keys(value)
-        self._run: Matcher = _compile(value, "")
+        #: whether :attr:`matcher` needs a ``seen`` dict (the pattern has condition or existence anchors)
+        self.stateful = _has_state_keys(value)
+        #: ``matcher(resource, seen)``: None on a match, else a failure to wrap in :class:`PatternFailure` with the same
+        #: ``seen`` (what :meth:`check` does, for callers that save the call)
+        self.matcher: Matcher = _compile(value, "")
 
     def check(self, resource: Any) -> PatternFailure | None:
-        seen: Seen | None = {} if self._stateful else None
-        fail = self._run(resource, seen)
+        seen: Seen | None = {} if self.stateful else None
+        fail = self.matcher(resource, seen)
         return None if fail is None else PatternFailure(fail, seen)
 
     def match(self, resource: Any) -> PatternError | None:
@@ -183,6 +186,70 @@ def compile_cached(pattern: Any) -> CompiledPattern:
             _CACHE.clear()
         compiled = _CACHE[key] = CompiledPattern(copy.deepcopy(pattern))
     return compiled
+
+
+class LeafTemplate:
+    """A pattern whose variables all sit in string leaves (none in map keys, every key a string): substituting it is
+    substituting those leaves, in document order, each at its own path (what :func:`variables.substitute_all` does for
+    such a pattern), so the substituted pattern is determined by the leaf values alone. :meth:`compiled` maps them to
+    the compiled pattern without rebuilding and re-keying the whole document each time."""
+
+    __slots__ = ("_cache", "leaves", "pattern")
+
+    def __init__(self, pattern: Any, leaves: list[tuple[tuple[str | int, ...], str, tuple[str, ...]]]) -> None:
+        self.pattern = pattern
+        #: (location in the pattern, leaf text, substitution path) of each variable leaf, in document order
+        self.leaves = leaves
+        self._cache: dict[Any, CompiledPattern] = {}
+
+    def compiled(self, values: list[Any]) -> CompiledPattern:
+        """The compiled pattern with the leaves replaced by ``values`` (their substituted values, in order)."""
+        try:
+            key = tuple([_freeze(v) for v in values])
+            found = self._cache.get(key)
+        except TypeError:
+            return compile_cached(self._build(values))
+        if found is None:
+            found = compile_cached(self._build(values))
+            if len(self._cache) < _CACHE_SIZE:
+                self._cache[key] = found
+        return found
+
+    def _build(self, values: list[Any]) -> Any:
+        doc = copy.deepcopy(self.pattern)
+        for (location, _text, _path), value in zip(self.leaves, values, strict=True):
+            node = doc
+            for step in location[:-1]:
+                node = node[step]
+            node[location[-1]] = value
+        return doc
+
+
+def leaf_template(pattern: Any) -> LeafTemplate | None:
+    """The :class:`LeafTemplate` of ``pattern`` (a map or list), or None when it does not qualify (a variable in a
+    key, a non-string key, or no variable at all)."""
+    if not isinstance(pattern, dict | list):
+        return None
+    leaves: list[tuple[tuple[str | int, ...], str, tuple[str, ...]]] = []
+
+    def walk(node: Any, location: tuple[str | int, ...], path: tuple[str, ...]) -> bool:
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if type(key) is not str or "{{" in key:
+                    return False
+                if not walk(item, (*location, key), (*path, key)):
+                    return False
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                if not walk(item, (*location, i), (*path, str(i))):
+                    return False
+        elif isinstance(node, str) and "{{" in node:
+            leaves.append((location, node, path))
+        return True
+
+    if not walk(pattern, (), ()) or not leaves:
+        return None
+    return LeafTemplate(pattern, leaves)
 
 
 def _freeze(value: Any) -> Any:

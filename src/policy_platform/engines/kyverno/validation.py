@@ -20,6 +20,7 @@ from policy_platform.engines.kyverno.pattern import (
     PatternError,
     PatternFailure,
     compile_cached,
+    leaf_template,
     match_pattern,
     path_tuple,
 )
@@ -77,6 +78,8 @@ def pattern_error_message(rule_name: str, message: Any, context: Any, err: Patte
 
 
 Runner = Callable[[dict[str, Any], Any], "Result | None"]
+
+_SHARED_SIZE = 1024  # shared failure results kept per runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +149,29 @@ def _pattern_runner(name: str, message: Any, plan: CompiledPattern) -> Runner:
         at_path = f"validation error: rule {name} failed at path "
         at_error = f"validation error: rule {name} execution error: "
 
+    # failures at a path are shared per path (the engine reuses its last outcome when handed the same object)
+    failed: dict[str, Result] = {}
+
+    matcher = plan.matcher  # plan.check without the call
+    stateful = plan.stateful
+
     def run_constant(context: dict[str, Any], resource: Any) -> Result:
-        err = match(resource)
-        if err is None:
+        seen: dict[str, bool] | None = {} if stateful else None
+        fail = matcher(resource, seen)
+        if fail is None:
             return passed
+        err = PatternFailure(fail, seen)
+        path = err.path
+        if path:
+            result = failed.get(path)
+            if result is None:
+                result = Result(Status.FAIL, at_path + path, path_tuple(path))
+                if len(failed) < _SHARED_SIZE:
+                    failed[path] = result
+            return result
         if err.skip:
             return Result(Status.SKIP, err.message)
-        if not err.path:
-            return Result(Status.ERROR, at_error + err.message)
-        return Result(Status.FAIL, at_path + err.path, path_tuple(err.path))
+        return Result(Status.ERROR, at_error + err.message)
 
     return run_constant
 
@@ -164,6 +181,24 @@ def _variable_pattern_runner(name: str, message: Any, pattern: Any) -> Runner:
     through the compiled-pattern cache."""
     passed = Result(Status.PASS, f"validation rule '{name}' passed.")
     references = has_references(pattern)
+    template = None if references else leaf_template(pattern)
+    if template is not None:
+        # variables in string leaves only: substitute just those leaves (same calls, same order, same paths as the
+        # whole-document walk) and look the compiled pattern up by their values
+        leaves = [(text, path) for _location, text, path in template.leaves]
+        compiled = template.compiled
+
+        def run_leaves(context: dict[str, Any], resource: Any) -> Result:
+            try:
+                values = [substitute_all(text, context, path) for text, path in leaves]
+            except EVAL_ERRORS as exc:
+                return Result(Status.ERROR, f"variable substitution failed for rule {name}: {exc}")
+            err = compiled(values).check(resource)
+            if err is None:
+                return passed
+            return _pattern_failure(name, message, context, err)
+
+        return run_leaves
 
     def run(context: dict[str, Any], resource: Any) -> Result:
         try:
@@ -190,15 +225,26 @@ def _pattern_failure(
 
 def _any_pattern_runner(name: str, message: Any, plans: list[CompiledPattern]) -> Runner:
     passed = [Result(Status.PASS, f"validation rule '{name}' anyPattern[{idx}] passed.") for idx in range(len(plans))]
-    matchers = [p.check for p in plans]
+    matchers = [(p.matcher, p.stateful) for p in plans]  # p.check without the call
+    # failures where every pattern failed at a path are shared per tuple of paths (the result depends on nothing else)
+    failed: dict[tuple[str, ...], Result] = {}
 
     def run(context: dict[str, Any], resource: Any) -> Result:
         errors: list[PatternFailure] = []
-        for idx, match in enumerate(matchers):
-            err = match(resource)
-            if err is None:
+        for idx, (matcher, stateful) in enumerate(matchers):
+            seen: dict[str, bool] | None = {} if stateful else None
+            fail = matcher(resource, seen)
+            if fail is None:
                 return passed[idx]
-            errors.append(err)
+            errors.append(PatternFailure(fail, seen))
+        paths = tuple([err.path for err in errors])
+        if all(paths):
+            result = failed.get(paths)
+            if result is None:
+                result = _any_pattern_failure(name, message, errors)
+                if len(failed) < _SHARED_SIZE:
+                    failed[paths] = result
+            return result
         return _any_pattern_failure(name, message, errors)
 
     return run
@@ -350,12 +396,13 @@ def _list_path(expression: Any) -> tuple[str, ...] | None:
     return tuple(m.group(1).strip(".").split(".")) if m else None
 
 
-_ForeachItem = tuple[str, Level, Any, "tuple[str, ...] | None", bool]
+_ForeachItem = tuple[str, Level, "Runner | None", Any, "tuple[str, ...] | None", bool]
 
 
 def _foreach_runner(level: Level) -> Runner:
     """:func:`_foreach` with the per-entry work done once: list expression text, the child level (itself compiled),
-    element scope, resource path of the list and the context key names of this nesting."""
+    its runner when the child level has no context and no preconditions (then ``validate_level(top=False)`` is just
+    that runner), element scope, resource path of the list and the context key names of this nesting."""
     name = level.rule_name
     plans = level.plans or {}
     items: list[_ForeachItem | None] = []
@@ -364,10 +411,16 @@ def _foreach_runner(level: Level) -> Runner:
             items.append(None)
             continue
         child = compile_level(name, level.message, entry, plans, level.nesting + 1)
+        direct = (
+            child.run
+            if not entry.get("context") and entry.get("preconditions") is None and not child.foreach_values
+            else None
+        )
         items.append(
             (
                 str(entry.get("list", "")),
                 child,
+                direct,
                 entry.get("elementScope"),
                 _list_path(entry.get("list")),
                 entry.get("foreach") is None,
@@ -377,13 +430,16 @@ def _foreach_runner(level: Level) -> Runner:
     index_key = f"elementIndex{level.nesting}"
     skipped = Result(Status.SKIP, "rule skipped")
     passed = Result(Status.PASS, "rule passed")
+    # the wrapped failures, shared per (status, message, path) so that equal outcomes are the same object (the engine
+    # then reuses its last outcome)
+    shared: dict[tuple[Status, str, tuple[str | int, ...]], Result] = {}
 
     def run(context: dict[str, Any], resource: Any) -> Result:
         applied = 0
         for item in items:
             if item is None:
                 return Result(Status.ERROR, f"rule {name}: foreach entries must be mappings")
-            expression, child, scope, base, leaf = item
+            expression, child, direct, scope, base, leaf = item
             try:
                 elements = search(expression, context)
             except JMESPathError:
@@ -391,7 +447,7 @@ def _foreach_runner(level: Level) -> Runner:
             if not isinstance(elements, list):
                 elements = [elements]
             result, count = _run_elements(
-                child, scope, base, leaf, elements, context, resource, element_key, index_key
+                child, direct, scope, base, leaf, elements, context, resource, element_key, index_key, shared
             )
             if result is not None:
                 return result
@@ -401,8 +457,12 @@ def _foreach_runner(level: Level) -> Runner:
     return run
 
 
+_NOT_MAPS = "failed to process foreach: cannot use elementScope=true foreach rules for elements that are not maps"
+
+
 def _run_elements(
     child: Level,
+    direct: Runner | None,
     scope: Any,
     base: tuple[str, ...] | None,
     leaf: bool,
@@ -411,6 +471,7 @@ def _run_elements(
     resource: Any,
     element_key: str,
     index_key: str,
+    shared: dict[tuple[Status, str, tuple[str | int, ...]], Result],
 ) -> tuple[Result | None, int]:
     """:func:`_elements` for a compiled child level; None instead of the pass result."""
     applied = 0
@@ -419,32 +480,38 @@ def _run_elements(
         if element is None:
             continue
         ctx = {**context, "element": element, element_key: element, "elementIndex": index, index_key: index}
-        is_map = isinstance(element, dict)
-        scoped = is_map
+        scoped = type(element) is dict or isinstance(element, dict)
         if scope is not None:
-            if scope is True and not is_map:
-                return (
-                    Result(
-                        Status.ERROR,
-                        "failed to process foreach: cannot use elementScope=true foreach rules for elements that "
-                        "are not maps",
-                    ),
-                    applied,
-                )
+            if scope is True and not scoped:
+                return Result(Status.ERROR, _NOT_MAPS), applied
             scoped = bool(scope)
-        r = validate_level(child, ctx, element if scoped else resource, top=False)
-        if r is None or r.status is Status.SKIP:
+        if direct is not None:
+            r = direct(ctx, element if scoped else resource)
+        else:
+            r = validate_level(child, ctx, element if scoped else resource, top=False)
+        if r is None:
             continue
-        if r.status is not Status.PASS:
-            if r.status is Status.ERROR:
-                if index < last:
-                    continue
-                return Result(Status.ERROR, f"validation failure: {r.message}"), applied
+        status = r.status
+        if status is Status.PASS:
+            applied += 1
+            continue
+        if status is Status.SKIP:
+            continue
+        if status is Status.ERROR:
+            if index < last:
+                continue
+            path: tuple[str | int, ...] = ()
+        else:
             path = r.path
             if path and scoped and base is not None and leaf:
                 path = (*base, index, *path)  # element-relative → resource path, for locating the line
-            return Result(r.status, f"validation failure: {r.message}", path), applied
-        applied += 1
+        key = (status, r.message, path)
+        result = shared.get(key)
+        if result is None:
+            result = Result(status, f"validation failure: {r.message}", path)
+            if len(shared) < _SHARED_SIZE:
+                shared[key] = result
+        return result, applied
     return None, applied
 
 

@@ -273,3 +273,46 @@ def test_several_precondition_errors_are_aggregated_like_kubernetes() -> None:
 def test_precondition_compile_error() -> None:
     with pytest.raises(CelError, match=r"p.yaml: celPreconditions\[0\]: expression '1 \+': "):
         compile_preconditions([{"name": "x", "expression": "1 +"}], location="p.yaml")
+
+
+def test_runner_agrees_with_evaluate_or_defers() -> None:
+    """CompiledValidation.runner: the shared pass / per-validation static fail objects, None where evaluate decides."""
+    spec = {
+        "variables": [{"name": "names", "expression": "object.spec.containers.map(c, c.name)"}],
+        "expressions": [
+            {"expression": "'app' in variables.names", "message": "no app"},
+            {"expression": "object.spec.containers.all(c, has(c.resources))", "message": "no resources"},
+            {"expression": "object.metadata.name != 'x'", "messageExpression": "'named ' + object.metadata.name"},
+            {"expression": "object.metadata.labels.app == 'web'"},
+        ],
+    }
+    compiled = compile_validation(spec, location="r")
+    made: list[str] = []
+
+    def denied(message: str) -> tuple[str, str]:
+        made.append(message)
+        return ("fail", message)
+
+    run = compiled.runner(("pass", ""), denied)
+    assert made == ["no app", "no resources", "failed expression: object.metadata.labels.app == 'web'"]
+    fixed = {**POD, "spec": {"containers": [{"name": "app", "resources": {}}]}}
+    cases: list[tuple[dict[str, Any], tuple[str, str] | None]] = [
+        (fixed, ("pass", "")),
+        (POD, ("fail", "no resources")),
+        ({**fixed, "metadata": {"name": "x", "labels": {"app": "web"}}}, None),  # messageExpression: evaluate decides
+        ({**fixed, "metadata": {"name": "web"}}, None),  # an evaluation error (no labels): evaluate decides
+        ({**fixed, "metadata": {"name": "web", "labels": {"app": "db"}}}, ("fail", made[2])),
+    ]
+    for obj, expected in cases:
+        act = ResourceActivation(obj=obj)
+        assert run(act) == expected
+        result = compiled.evaluate(act)
+        if expected is not None:
+            assert (result.status, result.message or "") == expected
+        else:
+            assert result.status == "fail" and result.message not in made
+    act = ResourceActivation(obj=fixed)
+    evaluate_validation(compiled, activation=act, params={"x": 1})
+    assert run(act) is None  # params bound: evaluate decides
+    evaluate_validation(compiled, activation=act)
+    assert run(act) == ("pass", "")

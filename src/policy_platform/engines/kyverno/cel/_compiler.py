@@ -83,9 +83,13 @@ _ROOT_INDEX = {name: 1 + i for i, name in enumerate(ROOT_ORDER)}
 _FIRST_SLOT = 1 + len(ROOT_ORDER)
 
 
+_ROOT_VALUES = operator.itemgetter(*ROOT_ORDER)
+
+
 def roots_of(bindings: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values of the bindings in ``ROOT_ORDER`` (what a frame holds after the variable state)."""
-    return tuple(bindings[name] for name in ROOT_ORDER)
+    values: tuple[Any, ...] = _ROOT_VALUES(bindings)
+    return values
 
 _NAMESPACES = ("optional", "cel", "sets", "strings")
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter", "optMap", "optFlatMap"})
@@ -96,6 +100,7 @@ _FOLDABLE = (str, int, float, bytes, dt.timedelta, dt.datetime, _Type, dict, lis
 # library functions of one string whose results are cached per string (pure, and slow: parsing)
 _MEMOIZED = frozenset({"duration", "timestamp"})
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+_MATCHES_MEMO, _MATCHES_MEMO_CHARS = 4096, 256  # outcomes of a literal-pattern matches() kept per pattern
 
 
 class Unsupported(Exception):
@@ -1217,12 +1222,20 @@ def _special(name: str, parts: tuple[Fn, ...], node: Call) -> Fn | None:
                 return None
             first, second = parts
             generic_matches = _BUILTINS["matches"]
+            # the outcome per string (a search through the re2 binding costs microseconds; values recur, e.g. the
+            # same annotation on many resources); bounded, and a pure function of the string
+            found: dict[str, bool] = {}
 
             def matches(frame: list[Any]) -> Any:
                 a = first(frame)
                 b = second(frame)
                 if type(a) is str:
-                    return program.search(a) is not None
+                    hit = found.get(a)
+                    if hit is None:
+                        hit = program.search(a) is not None
+                        if len(found) < _MATCHES_MEMO and len(a) <= _MATCHES_MEMO_CHARS:
+                            found[a] = hit
+                    return hit
                 return _call_wrapped(generic_matches, [a, b])
 
             return matches

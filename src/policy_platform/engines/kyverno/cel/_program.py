@@ -43,7 +43,7 @@ import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from policy_platform.engines.kyverno.cel._compiler import CompiledExpr, RuleVariables, compile_expression, roots_of
 from policy_platform.engines.kyverno.cel._errors import CelRuntimeError
@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 _MAX_MESSAGE_BYTES = 5 * 1024
+_R = TypeVar("_R")
 
 
 class CelError(Exception):
@@ -213,6 +214,52 @@ class CompiledValidation:
                 _failure_message(validation, lambda e: _evaluate(activation, e, cache, slow, self.variables)),
             )
         return _PASS
+
+    def runner(self, passed: _R, denied: Callable[[str], _R]) -> Callable[[ResourceActivation], _R | None]:
+        """A one-call form of :meth:`evaluate` (default ``error_status``, no ``params``) for callers with their own
+        result objects: ``run(activation)`` returns ``passed`` when every expression is true, ``denied(message)``
+        (made here, once per validation) when one with a static message denies, and None when the caller must call
+        :meth:`evaluate` for the outcome (an evaluation error or a fallback, a ``messageExpression`` to run, params
+        set on the activation). Same outcomes as :meth:`evaluate`: the expressions run in order on the same frame, and
+        what they cache in the activation (variable outcomes) is what :meth:`evaluate` would cache.
+        """
+        steps: list[tuple[Any, tuple[None, ...] | None, _R | None]] = []
+        for validation in self.validations:
+            program = validation.expr.compiled
+            if program is None:  # the fallback path: evaluate decides
+                return _undecided
+            fail = None if validation.message_expression is not None else denied(_failure_message(validation, _no_run))
+            # without comprehension slots a program only reads its frame: the activation's frame start is shared
+            steps.append((program.fn, program.pad or None, fail))
+        if len(steps) == 1 and steps[0][1] is None:  # one expression, no comprehension slots
+            fn, _pad, fail = steps[0]
+
+            def run_one(activation: ResourceActivation) -> _R | None:
+                frame = activation._frame
+                if frame is None:
+                    return None
+                try:
+                    result = fn(frame)
+                except Exception:  # an error or a fallback: evaluate reports it
+                    return None
+                return passed if result is True else fail
+
+            return run_one
+        all_steps = tuple(steps)
+
+        def run(activation: ResourceActivation) -> _R | None:
+            frame = activation._frame
+            if frame is None:
+                return None
+            try:
+                for fn, pad, fail in all_steps:
+                    if fn(frame if pad is None else [*frame, *pad]) is not True:
+                        return fail
+            except Exception:  # an error or a fallback: evaluate reports it
+                return None
+            return passed
+
+        return run
 
     def programs(self) -> Iterator[_Program]:
         """The programs evaluation may execute (for :meth:`ResourceActivation.prepare`)."""
@@ -404,11 +451,17 @@ def _request(obj: Any, old_object: Any, given: Mapping[str, Any] | None) -> dict
     as a missing key; ``given`` (e.g. operation, userInfo from a test's values) overrides field by field, and
     ``userInfo`` is merged the same way.
     """
-    source = obj if isinstance(obj, Mapping) else old_object if isinstance(old_object, Mapping) else {}
+    # (type checks first: isinstance against an ABC costs more than the rest of a check)
+    if type(obj) is dict or isinstance(obj, Mapping):
+        source: Mapping[str, Any] = obj
+    else:
+        source = old_object if type(old_object) is dict or isinstance(old_object, Mapping) else {}
     api_version = str(source.get("apiVersion") or "")
     group, _, version = api_version.rpartition("/")
     raw_metadata = source.get("metadata")
-    metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, Mapping) else {}
+    metadata: Mapping[str, Any] = (
+        raw_metadata if type(raw_metadata) is dict or isinstance(raw_metadata, Mapping) else {}
+    )
     operation = "CREATE" if old_object is None else "UPDATE" if obj is not None else "DELETE"
     kind = {"group": group, "version": version, "kind": str(source.get("kind") or "")}
     resource = {"group": group, "version": version, "resource": ""}
@@ -451,7 +504,7 @@ class ResourceActivation:
     ``namespace_object`` defaults to ``{metadata: {name: <metadata.namespace>}}`` (none for a Namespace).
     """
 
-    __slots__ = ("_bindings", "_context", "_paths", "_prepared", "_roots", "_shared")
+    __slots__ = ("_bindings", "_context", "_frame", "_paths", "_prepared", "_roots", "_shared")
 
     def __init__(
         self,
@@ -482,6 +535,8 @@ class ResourceActivation:
         # that read only the resource bindings (shared by rules), else by program
         self._shared: dict[Any, tuple[bool, Any]] = {}
         self._roots = roots_of(bindings)  # the bindings as compiled closures read them
+        # the frame start compiled closures run on ([cache, *roots]; see CompiledValidation.runner); None with params
+        self._frame: list[Any] | None = [self._shared, *self._roots]
 
     def _engine_context(self) -> Any:
         """The Rust engine's context, created (with the programs given to :meth:`prepare` bound) on first use."""
@@ -501,6 +556,7 @@ class ResourceActivation:
             return
         self._bindings["params"] = params
         self._roots = roots_of(self._bindings)
+        self._frame = None if params is not None else [self._shared, *self._roots]
         self._shared.clear()  # variable outcomes may depend on params
         if self._context is not None and "params" in self._paths:
             self._context.add_variable("params", params)
@@ -630,6 +686,10 @@ def _activation(
 
 
 _PASS = CelResult("pass")
+
+
+def _undecided(activation: ResourceActivation) -> None:
+    """The runner of a validation the closures do not fully cover: the caller calls evaluate."""
 
 
 # ------------------------------------------------------------------------------------------------ errors
