@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from policy_platform.engines.kyverno.conditions import ConditionError, evaluate_conditions
 from policy_platform.engines.kyverno.context import ContextError, inject, load_entries
-from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search
+from policy_platform.engines.kyverno.jmespath_dialect import JMESPathError, search, searcher
 from policy_platform.engines.kyverno.operators import OperatorError
 from policy_platform.engines.kyverno.pattern import (
     CompiledPattern,
@@ -108,7 +109,9 @@ def compile_level(
     once)."""
     level = Level(rule_name=rule_name, message=message, spec=spec, nesting=nesting, plans=plans)
     run: Runner | None = None
-    if spec.get("deny") is None:
+    if spec.get("deny") is not None:
+        run = _deny_runner(rule_name, message, spec)
+    else:
         pattern = spec.get("pattern")
         any_pattern = spec.get("anyPattern")
         if pattern is not None:
@@ -125,6 +128,34 @@ def compile_level(
         elif spec.get("foreach") is not None:
             run = _foreach_runner(level)
     return level if run is None else replace(level, run=run)
+
+
+def _deny_runner(name: str, message: Any, spec: Mapping[str, Any]) -> Runner:
+    """:func:`_deny` with the conditions looked up once and the pass result (and, for a constant message, the failure
+    without condition messages) shared."""
+    deny = spec.get("deny") or {}
+    conditions = deny.get("conditions") if isinstance(deny, dict) else None
+    passed = Result(Status.PASS, f"validation rule '{name}' passed.")
+    constant = not message or (isinstance(message, str) and "{{" not in message)
+    failed = Result(Status.FAIL, message or f"validation error: rule {name} failed") if constant else None
+
+    def run(context: dict[str, Any], resource: Any) -> Result:
+        try:
+            denied, messages = (True, []) if conditions is None else evaluate_conditions(conditions, context)
+        except EVAL_ERRORS as exc:
+            return Result(Status.ERROR, f"failed to check deny preconditions: {exc}")
+        if not denied:
+            return passed
+        if failed is not None and not messages:
+            return failed
+        msg = _message(name, message, context)
+        if msg is None:
+            msg = f"validation error: rule {name} failed"
+        if messages:
+            msg = "; ".join([msg, *messages])
+        return Result(Status.FAIL, msg)
+
+    return run
 
 
 def _pattern_runner(name: str, message: Any, plan: CompiledPattern) -> Runner:
@@ -396,7 +427,7 @@ def _list_path(expression: Any) -> tuple[str, ...] | None:
     return tuple(m.group(1).strip(".").split(".")) if m else None
 
 
-_ForeachItem = tuple[str, Level, "Runner | None", Any, "tuple[str, ...] | None", bool]
+_ForeachItem = tuple[Callable[[Any], Any], Level, "Runner | None", Any, "tuple[str, ...] | None", bool]
 
 
 def _foreach_runner(level: Level) -> Runner:
@@ -416,9 +447,14 @@ def _foreach_runner(level: Level) -> Runner:
             if not entry.get("context") and entry.get("preconditions") is None and not child.foreach_values
             else None
         )
+        expression = str(entry.get("list", ""))
+        try:
+            find: Callable[[Any], Any] = searcher(expression)  # search(expression, ·) without the cache look-up
+        except Exception:  # an invalid expression: search raises its error per evaluation, as before
+            find = partial(search, expression)
         items.append(
             (
-                str(entry.get("list", "")),
+                find,
                 child,
                 direct,
                 entry.get("elementScope"),
@@ -439,9 +475,9 @@ def _foreach_runner(level: Level) -> Runner:
         for item in items:
             if item is None:
                 return Result(Status.ERROR, f"rule {name}: foreach entries must be mappings")
-            expression, child, direct, scope, base, leaf = item
+            find, child, direct, scope, base, leaf = item
             try:
-                elements = search(expression, context)
+                elements = find(context)
             except JMESPathError:
                 continue
             if not isinstance(elements, list):
