@@ -9,7 +9,14 @@ import time
 from typing import Any
 
 from policy_platform._internal.yamlio import dump, load_single
-from policy_platform.engines.kyverno.applyrun import apply, counts, effective_status, exit_code, policy_report
+from policy_platform.engines.kyverno.applyrun import (
+    apply,
+    counts,
+    effective_status,
+    exit_code,
+    policy_report,
+    status_memo,
+)
 from policy_platform.engines.kyverno.engine import KyvernoEngine, LoadedPolicies, Options
 from policy_platform.engines.kyverno.inputs import load_policy_files, load_yaml_mapping
 from policy_platform.engines.kyverno.testreport import table
@@ -125,17 +132,22 @@ def run(args: argparse.Namespace) -> int:
             out.extend(table(rows, headers))
             out.append("")
         else:
+            status_of = status_memo(audit_warn=args.audit_warn)
+            oneline: dict[str, str] = {}  # message → its one-line form (messages repeat across resources)
             for res in result.resources:
                 by_policy: dict[str, list[Any]] = {}
                 for o in res.outcomes:
-                    st = effective_status(o, audit_warn=args.audit_warn)
+                    st = status_of(o)
                     if st in ("fail", "warn", "error"):
                         by_policy.setdefault(o.policy, []).append((o, st))
                 for pol, items2 in by_policy.items():
                     worst = "failed" if any(s == "fail" for _o, s in items2) else "has warnings or errors"
                     out.append(f"policy {pol} -> resource {res.display()} {worst}:")
                     for i, (o, st) in enumerate(items2, 1):
-                        out.append(f"{i}. {o.rule} ({st}): {' '.join(o.message.split())}")
+                        text = oneline.get(o.message)
+                        if text is None:
+                            text = oneline[o.message] = " ".join(o.message.split())
+                        out.append(f"{i}. {o.rule} ({st}): {text}")
                     out.append("")
         out.append(f"pass: {c['pass']}, fail: {c['fail']}, warn: {c['warn']}, error: {c['error']}, skip: {c['skip']}")
         sys.stdout.write("\n".join(out) + "\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,10 +206,26 @@ def apply(
 def counts(result: ApplyResult, *, audit_warn: bool) -> dict[str, int]:
     """``pass/fail/warn/error/skip`` per rule response, as ``kyverno apply`` counts them."""
     c = {"pass": 0, "fail": 0, "warn": 0, "error": 0, "skip": 0}
+    status_of = status_memo(audit_warn=audit_warn)
     for res in result.resources:
         for o in res.outcomes:
-            c[effective_status(o, audit_warn=audit_warn)] += 1
+            c[status_of(o)] += 1
     return c
+
+
+def status_memo(*, audit_warn: bool) -> Callable[[RuleOutcome], str]:
+    """:func:`effective_status`, computed once per outcome object (equal outcomes are shared objects, so a run has
+    far fewer distinct ones than rule responses). The memo holds the outcomes, so their ids stay unique."""
+    memo: dict[int, tuple[RuleOutcome, str]] = {}
+    get = memo.get
+
+    def status_of(outcome: RuleOutcome) -> str:
+        found = get(id(outcome))
+        if found is None:
+            found = memo[id(outcome)] = (outcome, effective_status(outcome, audit_warn=audit_warn))
+        return found[1]
+
+    return status_of
 
 
 def effective_status(outcome: RuleOutcome, *, audit_warn: bool) -> str:
