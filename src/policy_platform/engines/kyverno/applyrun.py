@@ -56,66 +56,92 @@ _WORKER: list[_Job] = []  # the one job of a worker process, set by _init (per p
 def _init(job: _Job) -> None:
     _WORKER.clear()
     _WORKER.append(job)
+    _ENCODER.clear()  # a fresh worker starts a fresh stream of table and outcome entries
 
 
 # A worker's results travel back compactly: pickling ~80 frozen dataclass outcomes per resource (and rebuilding them
 # through their __setstate__) cost the parent more than evaluating. Outcomes become tuples that point into a table
-# of the (policy, rule, severity, origin, properties) they share; equal outcomes (same rule, status, message and path:
-# about 3 in 4 on a typical file) are sent once and a resource lists indexes into them, so the parent builds one
-# RuleOutcome per distinct outcome of a file and shares it (RuleOutcome is frozen) between the resources reporting it.
-_Encoded = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+# of the (policy, rule, severity, origin, properties) they share, and a resource lists indexes into the outcomes.
+# Both lists are kept per worker for the whole run and only their new entries travel: the engine shares one
+# RuleOutcome object between equal outcomes, so after the first files almost every outcome is already known by
+# identity, and the parent builds one RuleOutcome per distinct outcome of the run (RuleOutcome is frozen).
+# A worker's files come back in the order it evaluated them (imap yields in task order, and a worker takes its tasks
+# in that order), so the parent applies each worker's new entries in order.
+_Encoded = tuple[int, bool, list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 _STATUS = {s.value: s for s in Status}
+_ENCODER_LIMIT = 200_000  # distinct outcomes a worker remembers before it starts over (bounds its memory)
 
 
-def _encode(results: list[ResourceResult]) -> _Encoded:
-    table: list[tuple[Any, ...]] = []
-    index: dict[tuple[Any, ...], int] = {}
-    outcomes: list[tuple[Any, ...]] = []
-    seen: dict[tuple[Any, ...], int] = {}
-    messages: dict[str, str] = {}
-    out: list[tuple[Any, ...]] = []
-    # the engine shares one RuleOutcome object between equal outcomes: most are found by identity (all of them stay
-    # alive in ``results`` meanwhile, so ids are unique); the rest are keyed by value
-    by_id: dict[int, int] = {}
-    for res in results:
-        encoded = []
-        for o in res.outcomes:
-            i = by_id.get(id(o))
-            if i is None:
-                key = (o.policy, o.rule, o.severity, id(o.origin), id(o.properties))
-                t = index.get(key)
-                if t is None:
-                    t = index[key] = len(table)
-                    table.append((o.policy, o.rule, o.severity, o.origin, o.properties))
-                entry = (t, o.status.value, o.message, o.path)
-                i = seen.get(entry)
+class _Encoder:
+    """A worker's side: the table and outcomes it has sent so far."""
+
+    def __init__(self, worker: int | None = None) -> None:
+        self.worker = os.getpid() if worker is None else worker  # created in the worker, after the fork
+        self.reset()
+
+    def reset(self) -> None:
+        self.index: dict[tuple[Any, ...], int] = {}
+        self.seen: dict[tuple[Any, ...], int] = {}
+        self.by_id: dict[int, int] = {}
+        self.alive: list[RuleOutcome] = []  # holds every outcome in by_id, so their ids stay unique
+        self.tables = 0
+        self.outcomes = 0
+
+    def encode(self, results: list[ResourceResult]) -> _Encoded:
+        fresh = self.outcomes > _ENCODER_LIMIT
+        if fresh:
+            self.reset()
+        table: list[tuple[Any, ...]] = []
+        outcomes: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
+        by_id = self.by_id
+        for res in results:
+            encoded = []
+            for o in res.outcomes:
+                i = by_id.get(id(o))
                 if i is None:
-                    i = seen[entry] = len(outcomes)
-                    outcomes.append((t, entry[1], messages.setdefault(o.message, o.message), o.path))
-                by_id[id(o)] = i
-            encoded.append(i)
-        out.append((res.file, res.line, res.api_version, res.kind, res.namespace, res.name, tuple(encoded)))
-    return table, outcomes, out
+                    key = (o.policy, o.rule, o.severity, id(o.origin), id(o.properties))
+                    t = self.index.get(key)
+                    if t is None:
+                        t = self.index[key] = self.tables
+                        self.tables += 1
+                        table.append((o.policy, o.rule, o.severity, o.origin, o.properties))
+                    entry = (t, o.status.value, o.message, o.path)
+                    i = self.seen.get(entry)
+                    if i is None:
+                        i = self.seen[entry] = self.outcomes
+                        self.outcomes += 1
+                        outcomes.append(entry)
+                    by_id[id(o)] = i
+                    self.alive.append(o)
+                encoded.append(i)
+            rows.append((res.file, res.line, res.api_version, res.kind, res.namespace, res.name, tuple(encoded)))
+        return self.worker, fresh, table, outcomes, rows
 
 
-def _decode(encoded: _Encoded, shared: dict[Any, Any] | None = None) -> list[ResourceResult]:
-    """Results of one file; with ``shared`` (one dict per run), equal outcomes of different files are one object
-    too: table entries are canonicalized by value, then outcomes by (entry, status, message, path)."""
-    table, outcomes, rows = encoded
-    status = _STATUS
-    built: list[RuleOutcome] = []
-    if shared is None:
-        for t, st, message, path in outcomes:
-            policy, rule, severity, origin, properties = table[t]
-            built.append(RuleOutcome(policy, rule, status[st], message, path, severity, origin, properties))
-    else:
-        entries: list[Any] = []
+class _Decoder:
+    """The parent's side: per worker, the table entries and RuleOutcomes received so far; across workers, equal
+    outcomes are one object (table entries canonicalized by value, then outcomes by (entry, status, message,
+    path))."""
+
+    def __init__(self) -> None:
+        self.shared: dict[Any, Any] = {}
+        self.workers: dict[int, tuple[list[Any], list[RuleOutcome]]] = {}
+
+    def decode(self, encoded: _Encoded) -> list[ResourceResult]:
+        worker, fresh, table, outcomes, rows = encoded
+        state = self.workers.get(worker)
+        if state is None or fresh:
+            state = self.workers[worker] = ([], [])
+        entries, built = state
+        shared = self.shared
         for entry in table:
             key = (*entry[:4], tuple(entry[4].items()))
             found = shared.get(key)
             if found is None:
                 found = shared[key] = (key, entry)
             entries.append(found)
+        status = _STATUS
         for t, st, message, path in outcomes:
             entry_key, entry = entries[t]
             key = (entry_key, st, message, path)
@@ -126,17 +152,22 @@ def _decode(encoded: _Encoded, shared: dict[Any, Any] | None = None) -> list[Res
                     policy, rule, status[st], message, path, severity, origin, properties
                 )
             built.append(outcome)
-    get = built.__getitem__
-    return [
-        ResourceResult(file, line, api_version, kind, namespace, name, tuple(map(get, indexes)))
-        for file, line, api_version, kind, namespace, name, indexes in rows
-    ]
+        get = built.__getitem__
+        return [
+            ResourceResult(file, line, api_version, kind, namespace, name, tuple(map(get, indexes)))
+            for file, line, api_version, kind, namespace, name, indexes in rows
+        ]
+
+
+_ENCODER: list[_Encoder] = []
 
 
 def _evaluate_file(path: str) -> tuple[_Encoded, list[InputError], float, float]:
     job = _WORKER[0]
     results, errors, parse, evaluate = evaluate_file(job.engine, job.loaded, path)
-    return _encode(results), errors, parse, evaluate
+    if not _ENCODER:
+        _ENCODER.append(_Encoder())
+    return _ENCODER[0].encode(results), errors, parse, evaluate
 
 
 def evaluate_file(
@@ -186,9 +217,9 @@ def apply(
             # small tasks (one file each for up to 64 files per worker): no long tail with one worker idle, and a
             # worker never holds several files' results at once
             chunks = pool.imap(_evaluate_file, files, chunksize=max(1, len(files) // (workers * 32)))
-            shared: dict[Any, Any] = {}
+            decoder = _Decoder()
             for encoded, errors, p, e in chunks:
-                out.resources.extend(_decode(encoded, shared))
+                out.resources.extend(decoder.decode(encoded))
                 out.errors.extend(errors)
                 parse += p
                 evaluate += e
