@@ -15,32 +15,24 @@ literal key during validation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from policy_platform.engines.kyverno import scalar, wildcard
 from policy_platform.engines.kyverno.gofmt import sprint
-
-CONDITION = "condition"
-GLOBAL = "global"
-NEGATION = "negation"
-EQUALITY = "equality"
-EXISTENCE = "existence"
-ADD = "add"
-
-
-@lru_cache(maxsize=8192)
-def parse_anchor(key: str) -> tuple[str | None, str]:
-    """(anchor kind or None, bare key) of a pattern key."""
-    if len(key) >= 3 and key.endswith(")"):
-        if key.startswith("("):
-            return CONDITION, key[1:-1]
-        if len(key) >= 4 and key[1] == "(":
-            kind = {"<": GLOBAL, "X": NEGATION, "=": EQUALITY, "^": EXISTENCE, "+": ADD}.get(key[0])
-            if kind is not None:
-                return kind, key[2:-1]
-    return None, key
+from policy_platform.engines.kyverno.pattern import (  # the parts both walkers share
+    ADD,
+    CONDITION,
+    EQUALITY,
+    EXISTENCE,
+    GLOBAL,
+    NEGATION,
+    PatternError,
+    _has_nested_anchor,
+    _needs_expansion,
+    _tag_key,
+    _type,
+    parse_anchor,
+)
 
 
 class _Err(Exception):
@@ -53,15 +45,6 @@ class _Err(Exception):
     @property
     def is_skip(self) -> bool:
         return self.kind in (CONDITION, GLOBAL)
-
-
-@dataclass(frozen=True, slots=True)
-class PatternError:
-    """Why a pattern did not match: ``path`` is Kyverno's ``/a/b/0/`` form ('' for a pattern error without a path)."""
-
-    message: str
-    path: str
-    skip: bool = False
 
 
 class _State:
@@ -143,19 +126,6 @@ def compile_pattern(pattern: Any) -> Node:
     return _ScalarNode(pattern)
 
 
-def _needs_expansion(pattern: dict[str, Any]) -> bool:
-    meta_key = _tag_key("metadata", pattern)
-    meta = pattern.get(meta_key) if meta_key else None
-    if not isinstance(meta, dict):
-        return False
-    for tag in ("labels", "annotations"):
-        field = _tag_key(tag, meta)
-        block = meta.get(field) if field else None
-        if isinstance(block, dict) and any(wildcard.has_wildcard(k) for k in block):
-            return True
-    return False
-
-
 def match_pattern(resource: Any, pattern: Any) -> PatternError | None:
     """Validate ``resource`` against ``pattern`` (a raw pattern or a :func:`compile_pattern` plan); None on match."""
     node = pattern if isinstance(pattern, _MapNode | _ListNode | _ScalarNode) else compile_pattern(pattern)
@@ -217,14 +187,6 @@ def _element(resource: Any, node: Node, path: str, state: _State) -> None:
         raise _Fail(path, _Err(f"value '{sprint(resource)}' does not match '{sprint(node.value)}' at path {path}"))
 
 
-def _type(value: Any) -> str:
-    if value is None:
-        return "<nil>"
-    return {dict: "map", list: "array", str: "string", bool: "bool", int: "number", float: "number"}.get(
-        type(value), type(value).__name__
-    )
-
-
 def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
     """Replace wildcard keys under ``metadata.labels``/``annotations`` by the first matching resource key."""
     meta_key = _tag_key("metadata", pattern)
@@ -259,21 +221,6 @@ def _expand_metadata(pattern: dict[str, Any], resource: dict[str, Any]) -> dict[
     out = dict(pattern)
     out[meta_key] = new_meta
     return out
-
-
-def _tag_key(tag: str, pattern: dict[str, Any]) -> str | None:
-    for key in pattern:
-        if parse_anchor(key)[1] == tag:
-            return key
-    return None
-
-
-def _has_nested_anchor(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(parse_anchor(k)[0] is not None or _has_nested_anchor(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nested_anchor(v) for v in value)
-    return False
 
 
 def _map(resource: dict[str, Any], node: _MapNode, path: str, state: _State) -> None:
@@ -423,13 +370,3 @@ def _array(resource: list[Any], node: _ListNode, path: str, state: _State) -> No
         applied += 1
     if applied == 0 and skips:
         raise _Fail(path, _Err("; ".join(str(s.err) for s in skips), skips[0].err.kind))
-
-
-def path_tuple(path: str) -> tuple[str | int, ...]:
-    """Kyverno's ``/spec/containers/0/image/`` as a tuple path (numeric segments become ints)."""
-    out: list[str | int] = []
-    for seg in path.strip("/").split("/"):
-        if not seg:
-            continue
-        out.append(int(seg) if seg.isdigit() else seg)
-    return tuple(out)
