@@ -455,27 +455,7 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
         return _map_structure(rel, value)
 
     def plain(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
-        fail: _Fail | None
-        get = resource.get
-        for code, key, a, b in entries:
-            if code == _SCALAR:
-                value = get(key)
-                if not a(value):
-                    fail = _scalar_mismatch(value, a, b[0], b[1])
-                    if fail is not None:
-                        return fail
-            elif code == _CHILD:
-                fail = a(get(key), seen)
-                if fail is not None:
-                    return fail
-            elif code == _STAR:
-                if get(key) is None:
-                    return _star_missing(rel, key)
-            else:
-                fail = a(resource, seen)
-                if fail is not None:
-                    return fail
-        return None
+        return _plain_phase(entries, resource, seen, rel)
 
     if not anchors:
         body = plain
@@ -483,7 +463,7 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
 
         def body(resource: dict[str, Any], seen: Seen | None) -> _Fail | None:
             fail = _anchor_phase(anchors, resource, seen)
-            return fail if fail is not None else plain(resource, seen)
+            return fail if fail is not None else _plain_phase(entries, resource, seen, rel)
 
     else:
 
@@ -510,7 +490,7 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
                     fail = child(resource, seen)
                     if fail is not None:
                         return fail
-            return plain(resource, seen)
+            return _plain_phase(entries, resource, seen, rel)
 
     main_body = body
     if expand and _needs_expansion(pattern):
@@ -549,27 +529,7 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
         def run_plain(resource: Any, seen: Seen | None) -> _Fail | None:
             if not isinstance(resource, dict):
                 return structure(resource)
-            fail: _Fail | None
-            get = resource.get
-            for code, key, a, b in entries:
-                if code == _SCALAR:
-                    value = get(key)
-                    if not a(value):
-                        fail = _scalar_mismatch(value, a, b[0], b[1])
-                        if fail is not None:
-                            return fail
-                elif code == _CHILD:
-                    fail = a(get(key), seen)
-                    if fail is not None:
-                        return fail
-                elif code == _STAR:
-                    if get(key) is None:
-                        return _star_missing(rel, key)
-                else:
-                    fail = a(resource, seen)
-                    if fail is not None:
-                        return fail
-            return None
+            return _plain_phase(entries, resource, seen, rel)
 
         return run_plain, main_body
 
@@ -608,28 +568,34 @@ def _compile_map(pattern: dict[str, Any], rel: str, *, expand: bool = True) -> t
                     fail = child(resource, seen)
                     if fail is not None:
                         return fail
-        get = resource.get
-        for code, key, a, b in entries:
-            if code == _SCALAR:
-                value = get(key)
-                if not a(value):
-                    fail = _scalar_mismatch(value, a, b[0], b[1])
-                    if fail is not None:
-                        return fail
-            elif code == _CHILD:
-                fail = a(get(key), seen)
-                if fail is not None:
-                    return fail
-            elif code == _STAR:
-                if get(key) is None:
-                    return _star_missing(rel, key)
-            else:
-                fail = a(resource, seen)
-                if fail is not None:
-                    return fail
-        return None
+        return _plain_phase(entries, resource, seen, rel)
 
     return run, main_body
+
+
+def _plain_phase(entries: tuple[_Entry, ...], resource: dict[str, Any], seen: Seen | None, rel: str) -> _Fail | None:
+    """The plain keys of a map pattern, in order: the first failure, else None."""
+    fail: _Fail | None
+    get = resource.get
+    for code, key, a, b in entries:
+        if code == _SCALAR:
+            value = get(key)
+            if not a(value):
+                fail = _scalar_mismatch(value, a, b[0], b[1])
+                if fail is not None:
+                    return fail
+        elif code == _CHILD:
+            fail = a(get(key), seen)
+            if fail is not None:
+                return fail
+        elif code == _STAR:
+            if get(key) is None:
+                return _star_missing(rel, key)
+        else:
+            fail = a(resource, seen)
+            if fail is not None:
+                return fail
+    return None
 
 
 def _star_missing(rel: str, key: str) -> _Fail:
