@@ -7,12 +7,10 @@ import datetime as dt
 import functools
 import itertools
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from tests.engines.kyverno.cel.celtier import SUITE, cel_folders, cel_rules
 
 from policy_platform.engines.kyverno.cel import compile_validation, evaluate_validation
 from policy_platform.engines.kyverno.cel._compiler import ROOTS, RuleVariables, compile_expression
@@ -383,33 +381,12 @@ def test_a_constant_variable_is_folded_into_expressions() -> None:
 
 # ------------------------------------------------------------------------------------------ differential run
 
-SHARED = Path(os.environ.get("POLICY_PLATFORM_SHARED", Path(__file__).resolve().parents[4] / ".." / "shared"))
-SUITE = SHARED / "conformance" / "kyverno-policies"
-
-
-def _cel_folders() -> list[str]:
-    tsv = SUITE / "TESTS.tsv"
-    if not tsv.is_file():
-        return []
-    return [line.split("\t")[0] for line in tsv.read_text().splitlines()[1:] if line.split("\t")[1] == "cel"]
-
-
-def _docs(path: Path) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
-
-
-@pytest.mark.skipif(not _cel_folders(), reason=f"conformance suite not found at {SUITE}")
+@pytest.mark.skipif(not cel_folders(), reason=f"conformance suite not found at {SUITE}")
 def test_compiled_closures_agree_with_the_interpreter_on_the_cel_tier() -> None:
     """Every expression, variable and precondition of every cel-tier rule on every resource of its test."""
     compared = 0
     disagreements = []
-    for folder in _cel_folders():
-        base = SUITE / folder
-        test = yaml.safe_load((base / "kyverno-test.yaml").read_text())
-        rules = [r for p in test.get("policies", []) for d in _docs(base / p) for r in d["spec"]["rules"]
-                 if "cel" in r.get("validate", {})]
-        objects = [d for r in test.get("resources", []) for d in _docs(base / r)]
-        for rule in rules:
+    for folder, rule, objects in cel_rules():
             cel = rule["validate"]["cel"]
             variables = [(v["name"], v["expression"]) for v in cel.get("variables") or []]
             compiled_variables = rule_variables(variables)

@@ -3,12 +3,10 @@ Rust engine over every expression and resource of the conformance ``cel`` tier."
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from tests.engines.kyverno.cel.celtier import SUITE, cel_folders, cel_rules
 
 from policy_platform.engines.kyverno.cel import (
     CelResult,
@@ -141,33 +139,12 @@ def test_message_expression_uses_the_slow_path_too() -> None:
 
 # ------------------------------------------------------------------------------------------ differential run
 
-SHARED = Path(os.environ.get("POLICY_PLATFORM_SHARED", Path(__file__).resolve().parents[4] / ".." / "shared"))
-SUITE = SHARED / "conformance" / "kyverno-policies"
-
-
-def _cel_folders() -> list[str]:
-    tsv = SUITE / "TESTS.tsv"
-    if not tsv.is_file():
-        return []
-    return [line.split("\t")[0] for line in tsv.read_text().splitlines()[1:] if line.split("\t")[1] == "cel"]
-
-
-def _docs(path: Path) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
-
-
-@pytest.mark.skipif(not _cel_folders(), reason=f"conformance suite not found at {SUITE}")
+@pytest.mark.skipif(not cel_folders(), reason=f"conformance suite not found at {SUITE}")
 def test_interpreter_agrees_with_the_rust_engine_on_the_cel_tier() -> None:
     """Every expression of every cel-tier rule on every resource of its test: same value, or both an error."""
     compared = 0
     disagreements = []
-    for folder in _cel_folders():
-        base = SUITE / folder
-        test = yaml.safe_load((base / "kyverno-test.yaml").read_text())
-        rules = [r for p in test.get("policies", []) for d in _docs(base / p) for r in d["spec"]["rules"]
-                 if "cel" in r.get("validate", {})]
-        objects = [d for r in test.get("resources", []) for d in _docs(base / r)]
-        for rule in rules:
+    for folder, rule, objects in cel_rules():
             cel = rule["validate"]["cel"]
             variables = [(v["name"], v["expression"]) for v in cel.get("variables") or []]
             sources = [e["expression"] for e in cel["expressions"]] + [src for _, src in variables]
