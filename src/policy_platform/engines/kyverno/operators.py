@@ -209,16 +209,7 @@ def _in_counts(key: Any, value: Any) -> tuple[int, int] | None:
     if isinstance(value, str):
         m = _RANGE.match(value)
         if m:
-            low, high = float(m.group(1)), float(m.group(3))
-            found = 0
-            for k in keys:
-                try:
-                    inside = low <= float(k) <= high
-                except ValueError:
-                    continue
-                if inside != bool(m.group(2)):
-                    found += 1
-            return found, len(keys)
+            return _range_found(keys, float(m.group(1)), float(m.group(3)), bool(m.group(2))), len(keys)
     if not keys:
         return 0, 0
     values, direct = _value_strings(keys, scalar, value)
@@ -541,17 +532,22 @@ def _bind_range(decide: Callable[[int, int], bool], low: float, high: float, out
         keys = _key_strings(key)
         if keys is None:
             return False
-        found = 0
-        for k in keys:
-            try:
-                inside = low <= float(k) <= high
-            except ValueError:
-                continue
-            if inside != outside:
-                found += 1
-        return decide(found, len(keys))
+        return decide(_range_found(keys, low, high, outside), len(keys))
 
     return bound
+
+
+def _range_found(keys: list[str], low: float, high: float, outside: bool) -> int:
+    """How many numeric ``keys`` lie inside ``low..high`` (outside it when ``outside``); non-numbers never count."""
+    found = 0
+    for k in keys:
+        try:
+            inside = low <= float(k) <= high
+        except ValueError:
+            continue
+        if inside != outside:
+            found += 1
+    return found
 
 
 def get_operator(name: Any) -> Operator:
