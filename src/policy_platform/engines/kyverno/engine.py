@@ -333,6 +333,9 @@ class KyvernoEngine:
         0 = through :meth:`_rule`; 1 and 2 apply only when the run has no exceptions and no per-rule values. The last
         three slots remember the outcome of the last CREATE evaluation, reused when the handler returns the same
         result object again."""
+        found = self._route_of.get(id(rule))
+        if found is not None and found[0] is rule:
+            return found  # one route (and last-outcome memory) per rule, shared by the rule sets holding it
         data = rule.data
         code = 0
         if not rule.load_error and not data.get("context") and data.get("preconditions") is None:
@@ -340,9 +343,6 @@ class KyvernoEngine:
                 code = 1
             elif rule.handler in ("pattern", "anyPattern", "deny", "foreach") and rule.level is not None:
                 code = 2
-        found = self._route_of.get(id(rule))
-        if found is not None and found[0] is rule:
-            return found  # one route (and last-outcome memory) per rule, shared by the rule sets holding it
         route = [rule, code, getattr(rule.level, "run", None) if code == 2 else None, None, None, None]
         if len(self._route_of) < 100_000:
             self._route_of[id(rule)] = route  # holds the rule, so its id is not reused while cached
